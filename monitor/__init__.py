@@ -1,0 +1,65 @@
+"""NRM Monitor: the Flask application and the monitoring programme itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; ``test_config`` overrides the environment (tests, tools).
+
+    Raises:
+        monitor.config.ConfigError: when the configuration cannot be used.
+    """
+    from monitor import cli, errors, security_headers
+    from monitor.auth import access, views as auth_views
+    from monitor.config import load_config
+    from monitor.extensions import csrf, db, login_manager, migrate
+    from monitor.home import views as home_views
+    from monitor import registry
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(app.instance_path, test_config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _init_login(app)
+    access.init_app(app)
+    errors.init_app(app)
+    security_headers.init_app(app)
+    cli.init_app(app)
+
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(home_views.bp)
+    registry.register_views()
+    app.register_blueprint(registry.bp)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _init_login(app: Flask) -> None:
+    from monitor.extensions import db, login_manager
+    from monitor.models import User
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(identity: str) -> User | None:
+        user_id, _, version = identity.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user

@@ -1,0 +1,40 @@
+"""Services for staff accounts."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from monitor import audit
+from monitor.auth.passwords import WeakPassword, hash_password
+from monitor.extensions import db
+from monitor.models import Role, User
+
+
+class AccountError(ValueError):
+    """Raised when an account cannot be created or changed; the message says why."""
+
+
+def create_user(email: str, role: str, password: str, actor_id: int | None = None) -> User:
+    """Create a staff account (flushed, not committed).
+
+    Raises:
+        AccountError: bad e-mail, unknown role, weak password, or the e-mail is taken.
+    """
+    try:
+        email = validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError(f"Not a valid e-mail address: {exc}") from exc
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"Unknown role {role!r}; use admin, officer or evaluator.")
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise AccountError(f"An account for {email} already exists.")
+    try:
+        password_hash = hash_password(password)
+    except WeakPassword as exc:
+        raise AccountError(str(exc)) from exc
+    user = User(email=email, role=role, password_hash=password_hash)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user_created", target=f"user:{user.id}", user_id=actor_id, role=role)
+    return user

@@ -1,0 +1,69 @@
+"""Log in and log out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from monitor import audit
+from monitor.auth.access import STAFF, allow, public
+from monitor.auth.passwords import dummy_verify, verify_password
+from monitor.extensions import db
+from monitor.models import User
+from monitor.models.accounts import utcnow
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField("Log in")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a ``next`` that stays on this site (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is None:
+            dummy_verify(form.password.data)
+        elif user.active and verify_password(user.password_hash, form.password.data):
+            login_user(user)
+            user.last_login_at = utcnow()
+            audit.record("login", target=f"user:{user.id}")
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        audit.record("login_failed", target=email[:255])
+        db.session.commit()
+        flash("The e-mail or the password is not right.", "error")
+    return render_template("monitor/auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(*STAFF)
+def logout():
+    audit.record("logout", target=f"user:{current_user.id}")
+    db.session.commit()
+    logout_user()
+    flash("You have logged out.", "info")
+    return redirect(url_for("auth.login"))

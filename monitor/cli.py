@@ -1,0 +1,106 @@
+"""The ``monitor`` command line: a FlaskGroup over ``create_app``.
+
+Commands here are a contract others script against (see the design's command-line contract):
+keep names, options and output stable.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app() -> Flask:
+    from monitor import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """NRM Monitor: registry, follow-up surveys and outcome analysis."""
+
+
+users = click.Group("users", help="Staff accounts.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "officer", "evaluator"]), required=True)
+@with_appcontext
+def users_create(email: str, role: str) -> None:
+    """Create a staff account; the password is read from stdin or asked for."""
+    from monitor.accounts import AccountError, create_user
+    from monitor.extensions import db
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(email, role, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+@click.command("demo")
+@click.option("--size", type=click.Choice(["small", "medium", "large"]), default="medium",
+              show_default=True)
+@click.option("--seed", type=int, default=2012, show_default=True)
+@click.option("--reset", is_flag=True, help="Delete every row first (the database must be a demo).")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already holds data.")
+@with_appcontext
+def demo(size: str, seed: int, reset: bool, if_empty: bool) -> None:
+    """Load the synthetic demo programme and print the staff logins it created."""
+    from flask import current_app
+
+    from monitor.demo import DEMO_LOGINS, DatabaseNotEmpty, build_demo
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("The demo creates accounts with known passwords; "
+                                   "it does not run with MONITOR_ENV=production.")
+    try:
+        summary = build_demo(size=size, seed=seed, reset=reset, progress=_progress)
+    except DatabaseNotEmpty as exc:
+        if if_empty:
+            click.echo("The database already holds data; the demo was not loaded.")
+            return
+        raise click.ClickException(str(exc)) from exc
+    click.echo(summary.describe())
+    _print_logins(DEMO_LOGINS)
+
+
+@click.command("demo-logins")
+def demo_logins() -> None:
+    """Print the staff logins the demo creates."""
+    from monitor.demo import DEMO_LOGINS
+
+    _print_logins(DEMO_LOGINS)
+
+
+def _print_logins(logins) -> None:
+    click.echo("Demo logins (development only):")
+    for role, email, password in logins:
+        click.echo(f"  {role:<10} {email:<28} {password}")
+
+
+def _progress(label: str, done: int, total: int) -> None:
+    """Progress for long CLI work, on stderr so stdout stays scriptable."""
+    width = 30
+    filled = int(width * done / total) if total else width
+    end = "\n" if done >= total else ""
+    click.echo(f"\r  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+               err=True, nl=False)
+    if end:
+        click.echo("", err=True)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo)
+    app.cli.add_command(demo_logins)

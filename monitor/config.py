@@ -1,0 +1,108 @@
+"""Configuration: read from the environment and validated once at start-up.
+
+A misconfigured production server must refuse to start with a message that says what to fix,
+rather than run with a guessable secret or an unreachable database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot be used; the message says what to change."""
+
+
+#: Disclosure control: cells below this count are suppressed in anything an evaluator sees.
+#: The design fixes a floor of 5 below which no configuration may go.
+MIN_SUPPRESSION_THRESHOLD = 5
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """Return the development secret kept in instance/, creating it owner-only on first use."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        # O_EXCL so two processes starting together cannot both write a different key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    mode = stat.S_IMODE(key_file.stat().st_mode)
+    if mode & 0o077:
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration from defaults, the environment and ``overrides``, then validate it.
+
+    Raises:
+        ConfigError: production without SECRET_KEY, a bad suppression threshold, or an
+            unsupported database URL.
+    """
+    instance = Path(instance_path)
+    env = os.environ
+    production = env.get("MONITOR_ENV", "development").lower() == "production"
+    cfg: dict[str, Any] = {
+        "PRODUCTION": production,
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'monitor.sqlite3'}",
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "SUPPRESSION_THRESHOLD": int(env.get("SUPPRESSION_THRESHOLD", "11")),
+        "PAGE_SIZE": 25,
+        # Uploads are spreadsheets of a programme's registry; 20 MB holds several 100,000 rows.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
+        # argon2id cost; tests lower it (hashing at the default costs ~100 ms).
+        "ARGON2_PROFILE": env.get("ARGON2_PROFILE", "default"),
+    }
+    if overrides:
+        cfg.update(overrides)
+
+    url = cfg["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg")):
+        raise ConfigError(
+            f"DATABASE_URL must be a SQLite or PostgreSQL URL, got {url.split(':', 1)[0]!r}."
+        )
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+
+    if not cfg["SECRET_KEY"]:
+        if cfg["PRODUCTION"]:
+            raise ConfigError(
+                "MONITOR_ENV=production needs SECRET_KEY set in the environment "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        cfg["SECRET_KEY"] = _dev_secret_key(instance)
+
+    threshold = cfg["SUPPRESSION_THRESHOLD"]
+    if threshold < MIN_SUPPRESSION_THRESHOLD:
+        raise ConfigError(
+            f"SUPPRESSION_THRESHOLD={threshold} is below the floor of {MIN_SUPPRESSION_THRESHOLD}: "
+            "smaller cells could identify a person."
+        )
+    if cfg["ARGON2_PROFILE"] not in ("default", "test"):
+        raise ConfigError("ARGON2_PROFILE must be 'default' or 'test'.")
+    if cfg["PRODUCTION"] and cfg["ARGON2_PROFILE"] != "default":
+        raise ConfigError("ARGON2_PROFILE=test is for the test suite only, never production.")
+    return cfg

@@ -1,0 +1,44 @@
+"""The monitoring programme's tables. Import models from here."""
+
+from monitor.models.accounts import Role, User
+from monitor.models.audit import AuditEvent
+from monitor.models.registry import (
+    AGE_BROAD,
+    EXPLOIT_TYPES,
+    GENDERS,
+    MAJORITY_STATUS,
+    MODULES,
+    ORGANISATION_KINDS,
+    PROFESSIONS,
+    SERVICES,
+    AssistanceEpisode,
+    AssistedPerson,
+    Organisation,
+    PersonContact,
+    Provider,
+    Region,
+    TrainingAttendance,
+    TrainingSession,
+)
+
+__all__ = [
+    "AGE_BROAD",
+    "EXPLOIT_TYPES",
+    "GENDERS",
+    "MAJORITY_STATUS",
+    "MODULES",
+    "ORGANISATION_KINDS",
+    "PROFESSIONS",
+    "SERVICES",
+    "AssistanceEpisode",
+    "AssistedPerson",
+    "AuditEvent",
+    "Organisation",
+    "PersonContact",
+    "Provider",
+    "Region",
+    "Role",
+    "TrainingAttendance",
+    "TrainingSession",
+    "User",
+]

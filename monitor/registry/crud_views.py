@@ -1,0 +1,1 @@
+"""Officer pages to list, view, create and edit registry records."""

@@ -1,0 +1,1 @@
+"""Officer pages to import registry records from CSV and XLSX."""

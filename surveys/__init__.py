@@ -1,0 +1,1 @@
+"""Instruments and answers: survey definitions, versions, expressions, XLSForm, respondents."""

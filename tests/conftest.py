@@ -1,0 +1,208 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+the app, a client, a CLI runner and factories for registry records and staff accounts."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from monitor import create_app
+from monitor.extensions import db
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def _create_postgres_database(server_url: str) -> tuple[str, str]:
+    """Create a throw-away database on the server of ``server_url``; return (url, name)."""
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"nrm_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(server_url: str, name: str) -> None:
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A fresh, empty database for this test run; dropped at the end."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if server:
+        url, name = _create_postgres_database(server)
+        yield url
+        _drop_postgres_database(server, name)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "ARGON2_PROFILE": "test",
+        "WTF_CSRF_ENABLED": False,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url) -> None:
+    app = make_app(database_url)
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, _schema):
+    """The app bound to the test database; every table is emptied after the test."""
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Creates records with sensible defaults; every call commits."""
+
+    def __init__(self) -> None:
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def user(self, role: str = "officer", email: str | None = None):
+        from monitor.accounts import create_user
+
+        user = create_user(email or f"{role}{self._next()}@example.org", role, TEST_PASSWORD)
+        db.session.commit()
+        return user
+
+    def region(self, name: str | None = None, code: str | None = None, joined_year: int = 2012):
+        from monitor.models import Region
+
+        n = self._next()
+        region = Region(name=name or f"Region {n}", code=code or f"UA-T{n}", joined_year=joined_year)
+        db.session.add(region)
+        db.session.commit()
+        return region
+
+    def organisation(self, region=None, name: str | None = None, kind: str = "ngo"):
+        from monitor.models import Organisation
+
+        region = region or self.region()
+        org = Organisation(name=name or f"Organisation {self._next()}", kind=kind, region=region)
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    def provider(self, region=None, code: str | None = None, profession: str = "social_worker",
+                 organisation=None):
+        from monitor.models import Provider
+
+        region = region or self.region()
+        provider = Provider(code=code or f"P{self._next():05d}", profession=profession,
+                            region=region, organisation=organisation)
+        db.session.add(provider)
+        db.session.commit()
+        return provider
+
+    def session(self, held_on: date, region=None, hours: float = 16.0,
+                modules: str = "identification,referral", code: str | None = None):
+        from monitor.models import TrainingSession
+
+        region = region or self.region()
+        session = TrainingSession(code=code or f"S{self._next():05d}", held_on=held_on,
+                                  region=region, hours=hours, modules=modules)
+        db.session.add(session)
+        db.session.commit()
+        return session
+
+    def attend(self, provider, session, hours: float | None = None):
+        from monitor.models import TrainingAttendance
+
+        row = TrainingAttendance(provider=provider, session=session,
+                                 hours_attended=session.hours if hours is None else hours)
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    def person(self, region=None, code: str | None = None, **covariates):
+        from monitor.models import AssistedPerson
+
+        region = region or self.region()
+        person = AssistedPerson(code=code or f"V{self._next():05d}", region=region, **covariates)
+        db.session.add(person)
+        db.session.commit()
+        return person
+
+    def episode(self, person, provider, started_on: date, ended_on: date | None = None,
+                services: str = "social"):
+        from monitor.models import AssistanceEpisode
+
+        episode = AssistanceEpisode(person=person, provider=provider, started_on=started_on,
+                                    ended_on=ended_on, services=services)
+        db.session.add(episode)
+        db.session.commit()
+        return episode
+
+
+@pytest.fixture
+def factory(app) -> Factory:
+    return Factory()
+
+
+@pytest.fixture
+def login(client, factory):
+    """Log the test client in as a new user of ``role``; returns the user."""
+
+    def _login(role: str = "officer"):
+        user = factory.user(role)
+        response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+        assert response.status_code == 302, response.data
+        return user
+
+    return _login
