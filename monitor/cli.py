@@ -68,22 +68,29 @@ def demo(size: str, seed: int, reset: bool, if_empty: bool) -> None:
         summary = build_demo(size=size, seed=seed, reset=reset, progress=_progress)
     except DatabaseNotEmpty as exc:
         if if_empty:
-            click.echo("The database already holds data; the demo was not loaded.")
+            click.echo("The database already holds data; the demo was not loaded again.")
+            _print_logins(_existing(DEMO_LOGINS))
             return
         raise click.ClickException(str(exc)) from exc
     click.echo(summary.describe())
     _print_logins(DEMO_LOGINS)
 
 
-@click.command("demo-logins")
-def demo_logins() -> None:
-    """Print the staff logins the demo creates."""
-    from monitor.demo import DEMO_LOGINS
+def _existing(logins) -> list[tuple[str, str, str]]:
+    """The demo logins whose accounts are in the database."""
+    from sqlalchemy import select
 
-    _print_logins(DEMO_LOGINS)
+    from monitor.extensions import db
+    from monitor.models import User
+
+    emails = set(db.session.scalars(select(User.email).where(
+        User.email.in_([email for _, email, _ in logins]))))
+    return [login for login in logins if login[1] in emails]
 
 
 def _print_logins(logins) -> None:
+    if not logins:
+        return
     click.echo("Demo logins (development only):")
     for role, email, password in logins:
         click.echo(f"  {role:<10} {email:<28} {password}")
@@ -103,4 +110,3 @@ def _progress(label: str, done: int, total: int) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo)
-    app.cli.add_command(demo_logins)

@@ -1,0 +1,90 @@
+"""Configuration is validated at start-up; SQLite connections are set up for safe concurrency."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from sqlalchemy import text
+
+from monitor import create_app
+from monitor.config import ConfigError, load_config
+from monitor.extensions import db
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("MONITOR_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config(str(tmp_path))
+
+
+def test_production_with_secret_key_uses_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("MONITOR_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    cfg = load_config(str(tmp_path))
+    assert cfg["SESSION_COOKIE_SECURE"] and cfg["SECRET_KEY"] == "k" * 64
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_development_key_is_kept_owner_only_and_reused(monkeypatch, tmp_path):
+    monkeypatch.delenv("MONITOR_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_config(str(tmp_path))["SECRET_KEY"]
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_config(str(tmp_path))["SECRET_KEY"] == first and len(first) == 64
+
+
+def test_database_url_defaults_to_sqlite_in_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    cfg = load_config(str(tmp_path), {"SECRET_KEY": "x"})
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'monitor.sqlite3'}"
+
+
+def test_postgres_urls_use_psycopg3_and_others_are_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    cfg = load_config(str(tmp_path), {"SECRET_KEY": "x"})
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("DATABASE_URL", "mysql://u@h/db")
+    with pytest.raises(ConfigError, match="SQLite or PostgreSQL"):
+        load_config(str(tmp_path), {"SECRET_KEY": "x"})
+
+
+def test_suppression_threshold_cannot_go_below_five(monkeypatch, tmp_path):
+    monkeypatch.setenv("SUPPRESSION_THRESHOLD", "4")
+    with pytest.raises(ConfigError, match="floor of 5"):
+        load_config(str(tmp_path), {"SECRET_KEY": "x"})
+
+
+def test_cheap_hashing_is_refused_in_production(monkeypatch, tmp_path):
+    monkeypatch.setenv("MONITOR_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("ARGON2_PROFILE", "test")
+    with pytest.raises(ConfigError, match="test suite only"):
+        load_config(str(tmp_path))
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+                      "SECRET_KEY": "x"})
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+        db.engine.dispose()
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/login")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_error_pages_use_the_layout(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert b"There is no page at this address." in response.data
+    assert b"NRM Monitor" in response.data
