@@ -46,21 +46,32 @@ is the "dose received by the time of measurement" reading, where training during
 episode may still improve the assistance; evaluators use it as a sensitivity analysis next to the
 default ``cutoff="episode_start"``.
 
-Reading is set-based: one SQL query returns every relevant episode of the requested persons with,
-through an outer join, each attended session of its provider that counts for it; pandas does the
-rest. See :func:`exposure_frame`.
+Reading is set-based: one SQL query returns every episode of the requested persons with, through
+an outer join whose condition carries the date rule, each session its provider attended that may
+count for it; pandas applies the rest of the rules per request. See :func:`exposure_frame`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, Integer, Select, String, and_, any_, bindparam, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Result,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 
 from monitor.extensions import db
@@ -99,7 +110,7 @@ class Exposure:
 
     person_id: int
     ref_date: date
-    cutoff: str
+    cutoff: Cutoff
     trained: bool
     n_providers: int
     n_trained_providers: int
@@ -120,7 +131,13 @@ def exposure_frame(requests: pd.DataFrame, cutoff: Cutoff = "episode_start") -> 
 
     ``ref_date`` may hold dates, datetimes (the day is used), ISO strings or datetime64 values.
     Returns a copy of ``requests`` (same index, order and columns; columns named like the result
-    columns are replaced) with :data:`EXPOSURE_COLUMNS` added. Reads with one SQL query.
+    columns are replaced) with :data:`EXPOSURE_COLUMNS` added.
+
+    Reads with one SQL query, restricted to the requested persons and to episodes started by the
+    latest reference date. The persons go to the database as a single array parameter (see
+    :func:`_in_person_set`), not as an IN list of literals, so the statement stays the same size
+    for ten requests or a hundred thousand and the database uses its person index either way;
+    the rules are then applied per request with pandas merges and group-bys.
 
     Raises:
         ValueError: when ``cutoff`` is unknown, a column is missing, or a ``person_id`` or
@@ -214,8 +231,7 @@ def provider_training_frame(as_of: date | None = None) -> pd.DataFrame:
         )
         .order_by(provider.c.id)
     )
-    result = db.session.execute(stmt)
-    rows = pd.DataFrame(result.all(), columns=list(result.keys()))
+    rows = _result_frame(db.session.execute(stmt))
     rows["session_id"] = pd.to_numeric(rows["session_id"]).astype("float64")
     rows["held_on"] = _as_days(rows["held_on"])
     rows["hours_attended"] = pd.to_numeric(rows["hours_attended"]).astype("float64")
@@ -327,7 +343,16 @@ def _in_person_set(column: ColumnElement[int], person_ids: list[int]) -> ColumnE
 def _read_episode_training(person_ids: list[int], until: date, cutoff: Cutoff) -> pd.DataFrame:
     """Run the one query of :func:`_episode_training_statement` into a normalised DataFrame."""
     result = db.session.execute(_episode_training_statement(person_ids, until, cutoff))
-    return _normalise_rows(pd.DataFrame(result.all(), columns=list(result.keys())))
+    return _normalise_rows(_result_frame(result))
+
+
+def _result_frame(result: Result) -> pd.DataFrame:
+    """A query result as a DataFrame, built column by column (every value as the driver gave it)."""
+    names = list(result.keys())
+    rows = result.all()
+    columns = zip(*rows, strict=True) if rows else ([] for _ in names)
+    return pd.DataFrame({name: pd.Series(list(values), dtype=object)
+                         for name, values in zip(names, columns, strict=True)})
 
 
 def _normalise_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -404,24 +429,37 @@ def _aggregate(req: pd.DataFrame, rows: pd.DataFrame, cutoff: Cutoff) -> pd.Data
 
 
 def _module_union(counted: pd.DataFrame) -> pd.Series:
-    """Sorted, comma-separated union of session modules per ``_key`` (only keys with any)."""
+    """Sorted, comma-separated union of session modules per ``_key`` (only keys with any).
+
+    Each module code is a bit; a session's modules are a bit mask, and a key's union is the
+    bitwise OR of its sessions' masks, reduced in numpy rather than set by set in Python. Keys
+    share few distinct unions, so each distinct mask is spelled out once.
+    """
     pairs = counted[["_key", "session_id"]].drop_duplicates()
     sessions = counted[["session_id", "modules"]].drop_duplicates("session_id")
     codes = (
         sessions.assign(module=sessions["modules"].map(split_codes))
         .explode("module")
         .dropna(subset=["module"])[["session_id", "module"]]
-    )
-    union = (
-        pairs.merge(codes, on="session_id")[["_key", "module"]]
         .drop_duplicates()
-        .sort_values(["_key", "module"])
     )
-    # Requests share few distinct module sets: join each distinct set once, not once per request.
-    grouped = union.groupby("_key")["module"]
-    joined = grouped.agg(tuple)
-    text = {combo: ",".join(combo) for combo in set(joined)}
-    return pd.Series([text[combo] for combo in joined], index=joined.index, dtype=object)
+    vocabulary = sorted(set(codes["module"]))
+    if not vocabulary:
+        return pd.Series([], index=pd.Index([], dtype="int64"), dtype=object)
+    # Python integers once the codes outgrow an int64 (the vocabulary is free text in storage).
+    dtype = "int64" if len(vocabulary) < 63 else object
+    bits = {code: 1 << position for position, code in enumerate(vocabulary)}
+    session_mask = codes["module"].map(bits).astype(dtype).groupby(codes["session_id"]).sum()
+    pairs = pairs[pairs["session_id"].isin(session_mask.index)].sort_values("_key", kind="stable")
+    keys = pairs["_key"].to_numpy()
+    masks = pairs["session_id"].map(session_mask).to_numpy(dtype)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    union = np.bitwise_or.reduceat(masks, starts)
+    text = {
+        mask: ",".join(code for code, bit in bits.items() if int(mask) & bit)
+        for mask in set(union.tolist())
+    }
+    return pd.Series([text[mask] for mask in union.tolist()], index=keys[starts], dtype=object)
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -446,22 +484,16 @@ def _as_days(values: pd.Series) -> pd.Series:
     """Dates, datetimes, ISO strings or datetime64 values as midnight timestamps (NaT kept).
 
     SQLAlchemy returns ``date`` objects on SQLite and PostgreSQL alike; a raw read could return
-    ISO strings; requests may hold any of these. Times of day are dropped, time zones too (the
-    local day is kept).
+    ISO strings; requests may hold any of these. Times of day are dropped, and so are time zones
+    (the local day is kept).
+
+    Raises:
+        ValueError: for a value that is not a date.
     """
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_localize(None)
-    elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-        values = values.map(_naive, na_action="ignore")
     try:
         days = pd.to_datetime(values, format="ISO8601")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"not a date: {exc}") from exc
+    if isinstance(days.dtype, pd.DatetimeTZDtype):
+        days = days.dt.tz_localize(None)
     return days.dt.normalize().astype(_DAY_DTYPE)
-
-
-def _naive(value: object) -> object:
-    """A time-zone-aware datetime as its local wall-clock time; anything else unchanged."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.replace(tzinfo=None)
-    return value

@@ -7,8 +7,8 @@ import io
 
 import pandas as pd
 
-PALETTE_PILOT = "#1f5fa8"
-PALETTE_LATER = "#d9822b"
+PILOT_COLOUR = "#1f5fa8"
+LATER_COLOUR = "#d9822b"
 
 
 def _svg(fig) -> str:
@@ -17,49 +17,68 @@ def _svg(fig) -> str:
     return buf.getvalue()
 
 
-def coverage_chart(df: pd.DataFrame, pilot_until: int = 2013) -> str:
-    """Training coverage by region over time, as an SVG document.
-
-    ``df`` has region, joined_year, year, trained, coverage (cumulative share of the region's
-    providers trained by the end of each year). Left: a heat map of coverage, one row per region
-    (pilots first). Right: the cumulative number of people trained, pilots against later regions.
-    """
+def _empty(message: str) -> str:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 0.42 * max(df["region"].nunique(), 4) + 1.6), dpi=100)
+    fig = Figure(figsize=(6, 1.2))
+    ax = fig.add_subplot()
+    ax.text(0.5, 0.5, message, ha="center", va="center", color="#5b6577")
+    ax.set_axis_off()
+    return _svg(fig)
+
+
+def coverage_heatmap(df: pd.DataFrame) -> str:
+    """Training coverage by region and year as an SVG heat map.
+
+    ``df`` has region, joined_year, year and coverage (cumulative share of the region's
+    providers trained by the end of each year); regions keep the order they come in.
+    """
     if df.empty:
-        ax = fig.add_subplot()
-        ax.text(0.5, 0.5, "No training recorded yet", ha="center", va="center")
-        ax.set_axis_off()
-        return _svg(fig)
-    grid = fig.add_gridspec(1, 2, width_ratios=[3, 2], wspace=0.35)
-    heat = fig.add_subplot(grid[0])
+        return _empty("No training recorded yet")
+    from matplotlib.figure import Figure
+
     order = df.drop_duplicates("region")[["region", "joined_year"]]
     table = df.pivot(index="region", columns="year", values="coverage").loc[order["region"]]
     values = table.to_numpy(dtype=float) * 100
-    image = heat.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=100)
-    heat.set_xticks(range(len(table.columns)), [str(y) for y in table.columns])
+    fig = Figure(figsize=(1.6 + 0.62 * len(table.columns), 0.9 + 0.36 * len(table.index)))
+    ax = fig.add_subplot()
+    ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=100)
+    ax.set_xticks(range(len(table.columns)), [str(y) for y in table.columns])
     labels = [f"{r} ({int(j)})" if pd.notna(j) else r for r, j in order.itertuples(index=False)]
-    heat.set_yticks(range(len(table.index)), labels)
+    ax.set_yticks(range(len(table.index)), labels)
     for (i, j), v in pd.DataFrame(values).stack().items():
-        heat.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8,
-                  color="white" if v > 55 else "#1d2433")
-    heat.set_title("Providers trained, % of the region's providers (cumulative)", fontsize=10,
-                   loc="left")
-    fig.colorbar(image, ax=heat, fraction=0.04, pad=0.02).ax.tick_params(labelsize=8)
-    heat.tick_params(labelsize=8)
+        ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=9,
+                color="white" if v > 55 else "#1d2433")
+    ax.tick_params(labelsize=9, length=0)
+    ax.xaxis.tick_top()
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return _svg(fig)
 
-    lines = fig.add_subplot(grid[1])
-    df = df.assign(group=df["joined_year"].fillna(9999).le(pilot_until)
-                   .map({True: f"Pilot regions (to {pilot_until})", False: "Later regions"}))
-    for (name, part), colour in zip(df.groupby("group", sort=False),
-                                    (PALETTE_PILOT, PALETTE_LATER), strict=False):
-        series = part.groupby("year")["trained"].sum()
-        lines.plot(series.index, series.to_numpy(), marker="o", color=colour, label=name)
-    lines.set_title("People trained (cumulative)", fontsize=10, loc="left")
-    lines.legend(fontsize=8, frameon=False)
-    lines.tick_params(labelsize=8)
-    lines.xaxis.get_major_locator().set_params(integer=True)
-    lines.spines[["top", "right"]].set_visible(False)
-    lines.grid(axis="y", alpha=0.3)
+
+def trained_over_time(df: pd.DataFrame, pilot_until: int = 2013) -> str:
+    """Cumulative people trained per year, pilot regions against later regions, as SVG.
+
+    ``df`` has joined_year, year and trained (cumulative trained providers per region).
+    """
+    if df.empty:
+        return _empty("No training recorded yet")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    pilot = df["joined_year"].fillna(9999).le(pilot_until)
+    fig = Figure(figsize=(5.2, 3.2))
+    ax = fig.add_subplot()
+    for mask, label, colour in ((pilot, f"Pilot regions (joined to {pilot_until})", PILOT_COLOUR),
+                                (~pilot, "Later regions", LATER_COLOUR)):
+        series = df[mask].groupby("year")["trained"].sum()
+        if not series.empty:
+            ax.plot(series.index, series.to_numpy(), marker="o", color=colour, label=label)
+    ax.legend(fontsize=9, frameon=False)
+    ax.tick_params(labelsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", alpha=0.3)
     return _svg(fig)

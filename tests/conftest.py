@@ -63,7 +63,18 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+
+    @app.teardown_request
+    def _forget_cached_user(exc=None) -> None:  # noqa: ARG001
+        # The tests hold one app context across requests, so Flask-Login's per-context cache
+        # of the user (g._login_user) would outlive a request; in production each request has
+        # its own context. Dropping it makes every test request load the user afresh.
+        from flask import g
+
+        g.pop("_login_user", None)
+
+    return app
 
 
 @pytest.fixture(scope="session")

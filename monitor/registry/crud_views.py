@@ -31,21 +31,22 @@ from monitor.models import (
     TrainingAttendance,
     TrainingSession,
 )
+from monitor.pagination import Page, paginate
 from monitor.registry import bp, forms, services
 from monitor.registry.services import RegistryError
 
 
-def _paginate(stmt: Select):
-    return db.paginate(stmt, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+def _paginate(stmt: Select) -> Page:
+    return paginate(stmt, page=request.args.get("page", 1, type=int),
+                    per_page=current_app.config["PAGE_SIZE"])
 
 
 def _regions() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.name)))
 
 
-def _region_choices() -> list[tuple[int, str]]:
-    return [(r.id, r.name) for r in _regions()]
+def _region_choices():
+    return forms.options((r.id, r.name) for r in _regions())
 
 
 def _get(model, obj_id: int):
@@ -164,8 +165,7 @@ def providers():
         stmt = stmt.where(trained.c.sessions > 0)
     elif status == "no":
         stmt = stmt.where(trained.c.sessions.is_(None))
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False, scalars=False)
+    page = _paginate(stmt)
     return render_template("monitor/registry/providers.html", page=page, regions=_regions(),
                            professions=PROFESSIONS)
 
@@ -200,7 +200,7 @@ def provider_edit(provider_id: int | None = None):
     form.region_id.choices = _region_choices()
     orgs = db.session.execute(select(Organisation.id, Organisation.name, Region.name)
                               .join(Region).order_by(Region.name, Organisation.name)).all()
-    form.organisation_id.choices = [("", "None")] + [(o, f"{n} ({r})") for o, n, r in orgs]
+    form.organisation_id.choices = forms.options([("", "None")] + [(o, f"{n} ({r})") for o, n, r in orgs])
     return _edit(form, provider, services.save_provider,
                  f"Edit provider {provider.code}" if provider_id else "New provider",
                  lambda p: url_for("registry.provider_view", provider_id=p.id))
@@ -221,8 +221,7 @@ def sessions():
     year = request.args.get("year", type=int)
     if year:
         stmt = stmt.where(TrainingSession.held_on.between(date(year, 1, 1), date(year, 12, 31)))
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False, scalars=False)
+    page = _paginate(stmt)
     return render_template("monitor/registry/sessions.html", page=page, regions=_regions(),
                            modules=MODULES)
 
@@ -294,8 +293,7 @@ def persons():
         value = request.args.get(arg)
         if value:
             stmt = stmt.where(column == value)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False, scalars=False)
+    page = _paginate(stmt)
     return render_template("monitor/registry/persons.html", page=page, regions=_regions(),
                            genders=[(g, g) for g in forms.GENDERS],
                            exploits=[(t, t) for t in forms.EXPLOIT_TYPES])
@@ -375,8 +373,7 @@ def episodes():
         stmt = stmt.where(AssistanceEpisode.services.like(f"%{service}%"))
     if request.args.get("open") == "1":
         stmt = stmt.where(AssistanceEpisode.ended_on.is_(None))
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False, scalars=False)
+    page = _paginate(stmt)
     return render_template("monitor/registry/episodes.html", page=page, regions=_regions(),
                            services=SERVICES)
 

@@ -16,6 +16,7 @@ from wtforms import (
     ValidationError,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from monitor.models import (
@@ -35,8 +36,13 @@ CODE = [DataRequired(), Length(max=64),
 COUNTRY = [Optional(), Regexp(r"^[A-Za-z]{2}$", message="Two letters (ISO 3166-1 alpha-2), e.g. UA.")]
 
 
-def _blank(label: str) -> list[tuple[str, str]]:
-    return [("", label)]
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs or plain values."""
+    return [SelectChoice(*p) if isinstance(p, tuple) else SelectChoice(p) for p in pairs]
+
+
+def _blank(label: str) -> list[SelectChoice]:
+    return [SelectChoice("", label)]
 
 
 def not_in_future(form, field) -> None:  # noqa: ARG001
@@ -62,13 +68,13 @@ class RegionForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    kind = SelectField("Kind", choices=list(ORGANISATION_KINDS.items()), validators=[DataRequired()])
+    kind = SelectField("Kind", choices=options(ORGANISATION_KINDS.items()), validators=[DataRequired()])
     region_id = SelectField("Region", coerce=int, validators=[DataRequired()])
 
 
 class ProviderForm(FlaskForm):
     code = StringField("Pseudonymous code", validators=CODE)
-    profession = SelectField("Profession", choices=list(PROFESSIONS.items()), validators=[DataRequired()])
+    profession = SelectField("Profession", choices=options(PROFESSIONS.items()), validators=[DataRequired()])
     region_id = SelectField("Region", coerce=int, validators=[DataRequired()])
     organisation_id = SelectField("Organisation", coerce=lambda v: int(v) if v else None,
                                   validators=[Optional()])
@@ -79,7 +85,7 @@ class SessionForm(FlaskForm):
     held_on = DateField("Date", validators=[DataRequired(), not_in_future])
     region_id = SelectField("Region", coerce=int, validators=[DataRequired()])
     hours = FloatField("Hours", validators=[DataRequired(), NumberRange(min=0.5, max=500)])
-    modules = MultiCheckboxField("Modules", choices=list(MODULES.items()))
+    modules = MultiCheckboxField("Modules", choices=options(MODULES.items()))
 
 
 class AttendanceForm(FlaskForm):
@@ -91,13 +97,13 @@ class PersonForm(FlaskForm):
     code = StringField("Pseudonymous code", validators=CODE)
     region_id = SelectField("Region", coerce=int, validators=[DataRequired()])
     referred_on = DateField("Referred through the NRM on", validators=[Optional(), not_in_future])
-    gender = SelectField("gender", choices=_blank("Not known") + [(g, g) for g in GENDERS])
-    age_broad = SelectField("ageBroad", choices=_blank("Not known") + [(a, a) for a in AGE_BROAD])
+    gender = SelectField("gender", choices=_blank("Not known") + options(GENDERS))
+    age_broad = SelectField("ageBroad", choices=_blank("Not known") + options(AGE_BROAD))
     majority_status = SelectField("majorityStatus",
-                                  choices=_blank("Not known") + [(m, m) for m in MAJORITY_STATUS])
+                                  choices=_blank("Not known") + options(MAJORITY_STATUS))
     citizenship = StringField("citizenship", validators=COUNTRY, description="ISO alpha-2, e.g. UA.")
     type_of_exploit = SelectField("typeOfExploit",
-                                  choices=_blank("Not known") + [(t, t) for t in EXPLOIT_TYPES])
+                                  choices=_blank("Not known") + options(EXPLOIT_TYPES))
     country_of_exploitation = StringField("CountryOfExploitation", validators=COUNTRY,
                                           description="ISO alpha-2, e.g. PL.")
     year_of_registration = IntegerField("yearOfRegistration",
@@ -116,7 +122,7 @@ class EpisodeForm(FlaskForm):
     provider_code = StringField("Provider code", validators=CODE)
     started_on = DateField("Started on", validators=[DataRequired(), not_in_future])
     ended_on = DateField("Ended on", validators=[Optional(), not_in_future])
-    services = MultiCheckboxField("Services", choices=list(SERVICES.items()))
+    services = MultiCheckboxField("Services", choices=options(SERVICES.items()))
 
     def validate_ended_on(self, field) -> None:
         if field.data and self.started_on.data and field.data < self.started_on.data:

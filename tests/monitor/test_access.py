@@ -78,6 +78,7 @@ def test_each_role_reaches_only_what_the_policy_allows(app, client, login, role)
             if rule.endpoint == "auth.logout":
                 continue  # logging out would end the walk; covered in test_auth
             response = client.open(url, method=method)
+            response.close()
             checked += 1
             if allowed:
                 assert response.status_code not in (401, 403), (role, method, url)

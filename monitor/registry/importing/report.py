@@ -65,13 +65,16 @@ class Report:
     def __init__(self, cap: int = MAX_ERRORS) -> None:
         self.cap = cap
         self.count = 0
-        self._kept: list[tuple[int, int, RowError]] = []
+        self._kept: list[tuple[int, int, int, RowError]] = []
         self._late = False
+        #: column name -> position in the file, so a row's problems list left to right
+        self.column_order: dict[str, int] = {}
 
     def add(self, row: int | None, column: str | None, value: str | None, reason: str) -> None:
         self.count += 1
         if len(self._kept) < self.cap or self._late:
-            self._kept.append((row or 0, self.count, RowError(row, column, value, reason)))
+            order = self.column_order.get(column, len(self.column_order)) if column else -1
+            self._kept.append((row or 0, order, self.count, RowError(row, column, value, reason)))
             if len(self._kept) > 2 * self.cap:
                 self._trim()
 
@@ -80,10 +83,10 @@ class Report:
         self._late = True
 
     def _trim(self) -> None:
-        self._kept.sort(key=lambda item: item[:2])
+        self._kept.sort(key=lambda item: item[:3])
         del self._kept[self.cap :]
 
     def rejection(self) -> ImportRejected:
         self._trim()
-        errors = [item[2] for item in self._kept]
+        errors = [item[3] for item in self._kept]
         return ImportRejected(errors, more=self.count - len(errors))

@@ -1,0 +1,1 @@
+"""Benchmarks of NRM Monitor. Run ``python -m bench.run``; they print figures, never assert times."""

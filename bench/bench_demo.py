@@ -1,0 +1,106 @@
+"""Demo generation benchmark: time and peak memory of ``monitor.demo.build_demo`` per size.
+
+Each size runs in its own process on a fresh, empty database (a SQLite file in a temporary
+folder, or a throw-away PostgreSQL database), calling
+``build_demo(size, seed=..., reset=False)`` inside an application context and committing.
+Quick mode runs the small and medium sizes only.
+
+Child mode: ``python -m bench.bench_demo child SIZE DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bench.support import (
+    Outcome,
+    Row,
+    create_postgres_database,
+    emit,
+    make_app,
+    measure,
+    postgres_databases,
+    run_child,
+)
+
+NAME = "demo"
+SEED = 20120301
+SIZES = ("small", "medium", "large")
+QUICK_SIZES = ("small", "medium")
+
+
+def run(quick: bool = False, database_url: str | None = None) -> Outcome:
+    outcome = Outcome()
+    backend = "PostgreSQL" if database_url else "SQLite"
+    if importlib.util.find_spec("monitor.demo") is None:
+        outcome.rows.append(Row(NAME, "build_demo", backend,
+                                note="skipped: monitor.demo does not exist yet"))
+        return outcome
+    sizes = QUICK_SIZES if quick else SIZES
+    with tempfile.TemporaryDirectory(prefix="nrm-bench-demo-") as tmp:
+        for size in sizes:
+            if database_url:
+                with postgres_databases(database_url) as created:
+                    url, name = create_postgres_database(database_url)
+                    created.append(name)
+                    result = run_child("bench.bench_demo", "child", size, url)
+            else:
+                url = f"sqlite:///{Path(tmp) / f'demo-{size}.sqlite3'}"
+                result = run_child("bench.bench_demo", "child", size, url)
+            if "error" in result:
+                outcome.rows.append(Row(NAME, "build_demo", f"{size}, {backend}",
+                                        note=result["error"][:160]))
+            else:
+                outcome.rows.append(Row(NAME, "build_demo", f"{size}, {backend}",
+                                        seconds=result["seconds"], peak_mb=result["peak_mb"],
+                                        note=result["value"]))
+    outcome.notes.append(
+        "demo: build_demo(size, seed, reset=False) plus commit on an empty database; peak memory "
+        "is the growth of ru_maxrss across the call, each size in a fresh process."
+    )
+    return outcome
+
+
+def _describe(summary: Any) -> str:
+    """A short text of the counts in whatever summary ``build_demo`` returns."""
+    if dataclasses.is_dataclass(summary) and not isinstance(summary, type):
+        summary = dataclasses.asdict(summary)
+    if isinstance(summary, Mapping):
+        counts = [f"{key}={value:,}" for key, value in summary.items()
+                  if isinstance(value, int) and not isinstance(value, bool)]
+        return ", ".join(counts)[:110]
+    return ""
+
+
+def _child(size: str, database_url: str) -> None:
+    from monitor.demo import build_demo
+    from monitor.extensions import db
+
+    app = make_app(database_url)
+    with app.app_context():
+        db.create_all()
+
+        def work() -> str:
+            summary = build_demo(size, seed=SEED, reset=False)
+            db.session.commit()
+            return _describe(summary)
+
+        emit(measure(work))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[0] == "child":
+        _child(argv[1], argv[2])
+        return 0
+    print("Run the benchmarks with: python -m bench.run --only demo", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

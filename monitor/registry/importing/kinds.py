@@ -1,0 +1,810 @@
+"""The four kinds of import: their columns, the checks on each row, and the bulk inserts.
+
+Each importer loads what it needs to look codes up with one query per table into dicts, checks
+every row in Python as the rows stream past, runs the checks that need the whole file at the
+end (one query per chunk of keys), and only then, if no row was bad, inserts with Core bulk
+inserts in chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+from sqlalchemy import insert, select
+
+from monitor.extensions import db
+from monitor.models import (
+    AGE_BROAD,
+    EXPLOIT_TYPES,
+    GENDERS,
+    MAJORITY_STATUS,
+    MODULES,
+    PROFESSIONS,
+    SERVICES,
+    AssistanceEpisode,
+    AssistedPerson,
+    Organisation,
+    Provider,
+    Region,
+    TrainingAttendance,
+    TrainingSession,
+)
+from monitor.models.accounts import utcnow
+from monitor.registry.importing.report import Report
+from monitor.registry.importing.values import (
+    DATE_FORMATS_HINT,
+    BadValue,
+    Vocabulary,
+    parse_country,
+    parse_date,
+    parse_number,
+    parse_text,
+    parse_year,
+    shown,
+)
+
+#: Rows sent to the database in one statement.
+INSERT_CHUNK = 5000
+#: Keys sent in one ``IN (...)`` lookup.
+LOOKUP_CHUNK = 900
+#: Longest code (the models' column length).
+CODE_LENGTH = 64
+
+#: Distinct texts per column whose parsed value is remembered.
+CACHE_SIZE = 20_000
+
+BAD: Any = object()  # a cell that failed its check (already reported)
+_MISS: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A remembered parse failure."""
+
+    reason: str
+
+PROFESSION_VOCAB = Vocabulary("profession", PROFESSIONS)
+MODULE_VOCAB = Vocabulary("module", MODULES)
+SERVICE_VOCAB = Vocabulary("service", SERVICES)
+GENDER_VOCAB = Vocabulary("gender", GENDERS)
+AGE_VOCAB = Vocabulary("age group", AGE_BROAD)
+MAJORITY_VOCAB = Vocabulary("majority status", MAJORITY_STATUS)
+EXPLOIT_VOCAB = Vocabulary("type of exploitation", EXPLOIT_TYPES)
+MINOR_AGES = frozenset({"0--8", "9--17"})
+
+Row = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import file, documented for the import page and the CSV template.
+
+    ``required`` is "yes" (the column must be there and every row needs a value), "no", or
+    "new session" (needed on the row that first names a session not yet in the registry).
+    """
+
+    name: str
+    required: str
+    description: str
+    allowed: str = ""
+    example: str = ""
+    choices: tuple[str, ...] = ()
+
+
+def _codes(vocab: Vocabulary) -> tuple[str, ...]:
+    return tuple(f"{code} ({label})" if code != label else code for code, label in vocab.labels.items())
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _is_blank(raw: Any) -> bool:
+    return raw is None or (raw.__class__ is str and not raw.strip())
+
+
+def parse_code(raw: Any) -> str:
+    """A pseudonymous code: text up to 64 characters.
+
+    Raises:
+        BadValue: see ``parse_text``.
+    """
+    return parse_text(raw, CODE_LENGTH)
+
+
+class RegionLookup:
+    """Regions by code or name (English, Ukrainian, Russian), in any case; one query."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, int] = {}
+        self.label: dict[int, str] = {}
+        rows = db.session.execute(
+            select(Region.id, Region.code, Region.name, Region.name_uk, Region.name_ru)
+        ).all()
+        for region_id, code, name, name_uk, name_ru in rows:
+            self.label[region_id] = f"{name} ({code})"
+            for key in (code, name, name_uk, name_ru):
+                if key:
+                    self.by_key.setdefault(_fold(key), region_id)
+        codes = sorted(code for _, code, *_ in rows)
+        if not codes:
+            self.hint = "no regions are registered yet."
+        elif len(codes) <= 30:
+            self.hint = "use a region code or name; known codes: " + ", ".join(codes) + "."
+        else:
+            self.hint = "use a region code such as UA-77 or the region's name."
+
+    def parse(self, raw: Any) -> int:
+        """Raises: BadValue for a region that is not registered."""
+        region_id = self.by_key.get(_fold(str(raw)))
+        if region_id is None:
+            raise BadValue(f"Unknown region; {self.hint}")
+        return region_id
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+class CodeLookup:
+    """Existing codes of a table -> id, with a case-insensitive fallback for helpful messages."""
+
+    def __init__(self, code_column: Any, id_column: Any) -> None:
+        self.ids: dict[str, int] = dict(db.session.execute(select(code_column, id_column)).tuples().all())
+        self._folded: dict[str, str] | None = None
+
+    def similar(self, code: str) -> str | None:
+        """An existing code that differs from ``code`` only in capitals, if any."""
+        if self._folded is None:
+            self._folded = {existing.casefold(): existing for existing in self.ids}
+        return self._folded.get(code.casefold())
+
+
+class Importer:
+    """Base of the four importers; subclasses set ``columns`` and the four steps."""
+
+    columns: ClassVar[tuple[Column, ...]] = ()
+    main_table: ClassVar[str] = ""
+
+    def __init__(self, report: Report, positions: dict[str, int], today: date) -> None:
+        self.report = report
+        self.pos = positions
+        self.today = today
+        self._cache: dict[str, dict[str, Any]] = {column: {} for column in positions}
+
+    # The steps, in order ------------------------------------------------------------------
+    def load(self) -> None:
+        """Load the reference data, one query per table."""
+
+    def check(self, n: int, cells: Row) -> None:
+        """Check one data row (numbered ``n``), reporting every problem found in it."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Checks that need the whole file (duplicates against the database)."""
+
+    def write(self) -> dict[str, int]:
+        """Insert the checked rows; return rows created per table name."""
+        raise NotImplementedError
+
+    # Helpers ------------------------------------------------------------------------------
+    @property
+    def clean(self) -> bool:
+        """No problem found so far: checked rows are still worth keeping for the insert."""
+        return self.report.count == 0
+
+    def value(
+        self,
+        n: int,
+        cells: Row,
+        column: str,
+        parse: Callable[[Any], Any],
+        required: bool = False,
+        cached: bool = True,
+    ) -> Any:
+        """The parsed cell, None when blank, or BAD after reporting why it cannot be used.
+
+        Text cells are parsed once per distinct text and column (``cached``): dates, regions,
+        hours and modules repeat on every row of a session. Pass ``cached=False`` when
+        ``parse`` depends on more than the cell.
+        """
+        raw = cells[self.pos[column]]
+        cache = self._cache.get(column) if cached and raw.__class__ is str else None
+        if cache is not None:
+            hit = cache.get(raw, _MISS)
+            if hit is not _MISS:
+                if hit.__class__ is _Failed:
+                    self.report.add(n, column, shown(raw), hit.reason)
+                    return BAD
+                return hit
+        if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
+            if required:
+                self.report.add(n, column, "", "Required; the cell is empty.")
+                return BAD
+            return None
+        try:
+            parsed = parse(raw)
+        except BadValue as exc:
+            if cache is not None and len(cache) < CACHE_SIZE:
+                cache[raw] = _Failed(exc.reason)
+            self.report.add(n, column, shown(raw), exc.reason)
+            return BAD
+        if cache is not None and len(cache) < CACHE_SIZE:
+            cache[raw] = parsed
+        return parsed
+
+    def raw(self, cells: Row, column: str) -> Any:
+        return cells[self.pos[column]]
+
+    def date(self, raw: Any) -> date:
+        return parse_date(raw, self.today)
+
+    def duplicate_code(self, n: int, column: str, code: str, existing: CodeLookup,
+                       seen: dict[str, int], what: str) -> bool:
+        """Report ``code`` if it is already registered or already earlier in the file."""
+        if code in existing.ids:
+            self.report.add(n, column, shown(code), f"A {what} with this code is already registered.")
+            return True
+        similar = existing.similar(code)
+        if similar is not None:
+            self.report.add(
+                n, column, shown(code),
+                f"A {what} with the code {similar} is already registered; codes may not "
+                "differ only in capital letters.",
+            )
+            return True
+        key = code.casefold()
+        first = seen.get(key)
+        if first is not None:
+            self.report.add(n, column, shown(code), f"The same code is already used on row {first}.")
+            return True
+        seen[key] = n
+        return False
+
+    def known_code(self, lookup: CodeLookup, what: str) -> Callable[[Any], int]:
+        """A parser turning a registered code into its id."""
+
+        def parse(raw: Any) -> int:
+            code = parse_code(raw)
+            found = lookup.ids.get(code)
+            if found is None:
+                similar = lookup.similar(code)
+                if similar is not None:
+                    raise BadValue(f"No {what} with this code; did you mean {similar}?")
+                raise BadValue(f"No {what} with this code is registered.")
+            return found
+
+        return parse
+
+    def insert_rows(self, model: Any, rows: Iterable[dict[str, Any]]) -> int:
+        """Bulk insert ``rows`` in chunks; return how many were inserted."""
+        count = 0
+        chunk: list[dict[str, Any]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= INSERT_CHUNK:
+                db.session.execute(insert(model.__table__), chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            db.session.execute(insert(model.__table__), chunk)
+            count += len(chunk)
+        return count
+
+    def message(self, created: dict[str, int]) -> str:
+        raise NotImplementedError
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+# --------------------------------------------------------------------------------------------
+# Providers
+# --------------------------------------------------------------------------------------------
+
+
+class ProviderImporter(Importer):
+    columns = (
+        Column("code", "yes", "The provider's pseudonymous code; no names.",
+               "Text up to 64 characters, new and unique.", "P-0001"),
+        Column("profession", "yes", "What the provider does.",
+               "A code or its label.", "social_worker", _codes(PROFESSION_VOCAB)),
+        Column("region", "yes", "The region where the provider works.",
+               "A region code or name, any case.", "UA-77"),
+        Column("organisation", "no", "The state agency or NGO employing the provider.",
+               "The name of an organisation already registered in that region.",
+               "Regional Centre of Social Services"),
+    )
+    main_table = "provider"
+
+    def load(self) -> None:
+        self.regions = RegionLookup()
+        self.organisations: dict[tuple[int, str], int] = {
+            (region_id, _fold(name)): org_id
+            for org_id, region_id, name in db.session.execute(
+                select(Organisation.id, Organisation.region_id, Organisation.name)
+            ).tuples()
+        }
+        self.existing = CodeLookup(Provider.code, Provider.id)
+        self.seen: dict[str, int] = {}
+        self.rows: list[tuple[str, str, int, int | None]] = []
+
+    def check(self, n: int, cells: Row) -> None:
+        before = self.report.count
+        code = self.value(n, cells, "code", parse_code, required=True)
+        profession = self.value(n, cells, "profession", PROFESSION_VOCAB.parse, required=True)
+        region_id = self.value(n, cells, "region", self.regions.parse, required=True)
+        organisation_id = None
+        if "organisation" in self.pos and region_id is not BAD:
+            organisation_id = self.value(
+                n, cells, "organisation", lambda raw: self._organisation(raw, region_id),
+                cached=False,
+            )
+        if code is not BAD:
+            self.duplicate_code(n, "code", code, self.existing, self.seen, "provider")
+        if self.report.count == before and self.clean:
+            self.rows.append((code, profession, region_id, organisation_id))
+
+    def _organisation(self, raw: Any, region_id: int) -> int:
+        name = parse_text(raw, 200)
+        found = self.organisations.get((region_id, _fold(name)))
+        if found is None:
+            raise BadValue(
+                f"No organisation of this name is registered in {self.regions.label[region_id]}."
+            )
+        return found
+
+    def write(self) -> dict[str, int]:
+        now = utcnow()
+        created = self.insert_rows(
+            Provider,
+            (
+                {"code": code, "profession": profession, "region_id": region_id,
+                 "organisation_id": organisation_id, "created_at": now}
+                for code, profession, region_id, organisation_id in self.rows
+            ),
+        )
+        return {"provider": created}
+
+    def message(self, created: dict[str, int]) -> str:
+        return f"Imported {_plural(created['provider'], 'provider', 'providers')}."
+
+
+# --------------------------------------------------------------------------------------------
+# Training attendance (creating the sessions that are new)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SessionInfo:
+    """A training session as known from the registry (``row`` None) or from the file."""
+
+    code: str
+    held_on: date | None
+    region_id: int | None
+    hours: float | None
+    modules: frozenset[str] | None
+    module_list: tuple[str, ...] = ()
+    id: int | None = None
+    row: int | None = None
+
+
+SESSION_FIELDS = ("session_date", "region", "session_hours", "modules")
+
+
+def _hours(raw: Any) -> float:
+    hours = parse_number(raw)
+    if hours < 0:
+        raise BadValue("Hours cannot be negative.")
+    if hours > 10_000:
+        raise BadValue("Implausibly many hours.")
+    return hours
+
+
+def _session_hours(raw: Any) -> float:
+    hours = _hours(raw)
+    if hours == 0:
+        raise BadValue("A session must last more than 0 hours.")
+    return hours
+
+
+def _modules(raw: Any) -> tuple[str, ...]:
+    return tuple(MODULE_VOCAB.parse_list(raw))
+
+
+class AttendanceImporter(Importer):
+    columns = (
+        Column("provider_code", "yes", "The code of a registered provider.",
+               "A provider code already in the registry.", "P-0001"),
+        Column("session_code", "yes", "The training session's code. A code not yet in the "
+               "registry creates the session from this row's session columns.",
+               "Text up to 64 characters.", "KH-2013-04"),
+        Column("hours_attended", "yes", "Hours of the session this provider attended.",
+               "A number from 0 up to the session's hours; 7.5 or 7,5.", "16"),
+        Column("session_date", "new session", "The day the session was held.",
+               f"A date, not in the future; {DATE_FORMATS_HINT}.", "2013-04-15"),
+        Column("region", "new session", "The region where the session was held.",
+               "A region code or name, any case.", "UA-63"),
+        Column("session_hours", "new session", "How long the session lasted, in hours.",
+               "A number more than 0.", "16"),
+        Column("modules", "new session", "The modules the session taught.",
+               "Codes or labels separated by , or ; or |.", "identification;referral",
+               _codes(MODULE_VOCAB)),
+    )
+    main_table = "training_attendance"
+
+    def load(self) -> None:
+        self.regions = RegionLookup()
+        self.providers = CodeLookup(Provider.code, Provider.id)
+        self.sessions: dict[str, SessionInfo] = {}
+        for sid, code, held_on, region_id, hours, modules in db.session.execute(
+            select(TrainingSession.id, TrainingSession.code, TrainingSession.held_on,
+                   TrainingSession.region_id, TrainingSession.hours, TrainingSession.modules)
+        ).tuples():
+            module_list = tuple(m for m in (modules or "").split(",") if m)
+            self.sessions[code] = SessionInfo(code, held_on, region_id, hours,
+                                              frozenset(module_list), module_list, id=sid)
+        self.session_folded = {code.casefold(): code for code in self.sessions}
+        self.new_sessions: dict[str, SessionInfo] = {}
+        self.provider_id = self.known_code(self.providers, "provider")
+        # (provider id, session code) -> row where first seen
+        self.pairs: dict[tuple[int, str], int] = {}
+        self.rows: list[tuple[int, str, float]] = []
+        self.has_session_columns = {name: name in self.pos for name in SESSION_FIELDS}
+
+    def check(self, n: int, cells: Row) -> None:
+        before = self.report.count
+        provider_id = self.value(n, cells, "provider_code", self.provider_id, required=True)
+        code = self.value(n, cells, "session_code", parse_code, required=True)
+        hours = self.value(n, cells, "hours_attended", _hours, required=True)
+        given = {
+            "session_date": self.value(n, cells, "session_date", self.date)
+            if self.has_session_columns["session_date"] else None,
+            "region": self.value(n, cells, "region", self.regions.parse)
+            if self.has_session_columns["region"] else None,
+            "session_hours": self.value(n, cells, "session_hours", _session_hours)
+            if self.has_session_columns["session_hours"] else None,
+            "modules": self.value(n, cells, "modules", _modules)
+            if self.has_session_columns["modules"] else None,
+        }
+        session = None
+        if code is not BAD:
+            session = self._session(n, cells, code, given)
+        if session is not None and hours is not BAD and session.hours is not None:
+            if hours > session.hours + 1e-9:
+                self.report.add(n, "hours_attended", shown(self.raw(cells, "hours_attended")),
+                                f"More than the session's {session.hours:g} hours.")
+        if provider_id is not BAD and session is not None:
+            key = (provider_id, session.code)
+            first = self.pairs.get(key)
+            if first is not None:
+                self.report.add(
+                    n, "provider_code", shown(self.raw(cells, "provider_code")),
+                    f"This provider is already listed for session {session.code} on row {first}.",
+                )
+            else:
+                self.pairs[key] = n
+        if self.report.count == before and self.clean:
+            self.rows.append((provider_id, code, hours))
+
+    def _session(self, n: int, cells: Row, code: str, given: dict[str, Any]) -> SessionInfo | None:
+        session = self.sessions.get(code) or self.new_sessions.get(code)
+        if session is None:
+            similar = self.session_folded.get(code.casefold())
+            if similar is not None:
+                self.report.add(
+                    n, "session_code", shown(code),
+                    f"Session {similar} is registered; codes may not differ only in capital letters.",
+                )
+                return None
+            return self._new_session(n, code, given)
+        date_given, region_given = given["session_date"], given["region"]
+        hours_given, modules_given = given["session_hours"], given["modules"]
+        if (date_given is not None and date_given is not BAD and session.held_on is not None
+                and date_given != session.held_on):
+            self._disagrees(n, cells, "session_date", session,
+                            f"was held on {session.held_on:%Y-%m-%d}, not on this date.")
+        if (region_given is not None and region_given is not BAD
+                and session.region_id is not None and region_given != session.region_id):
+            self._disagrees(n, cells, "region", session,
+                            f"was held in {self.regions.label.get(session.region_id, '?')}, "
+                            "not in this region.")
+        if (hours_given is not None and hours_given is not BAD and session.hours is not None
+                and abs(hours_given - session.hours) > 1e-9):
+            self._disagrees(n, cells, "session_hours", session,
+                            f"lasted {session.hours:g} hours, not this many.")
+        if (modules_given is not None and modules_given is not BAD
+                and session.modules is not None and modules_given != session.module_list
+                and frozenset(modules_given) != session.modules):
+            self._disagrees(n, cells, "modules", session,
+                            f"taught {', '.join(session.module_list) or 'no modules'}; "
+                            "this row lists other modules.")
+        return session
+
+    def _disagrees(self, n: int, cells: Row, column: str, session: SessionInfo, what: str) -> None:
+        where = "in the registry" if session.row is None else f"as given on row {session.row}"
+        self.report.add(n, column, shown(self.raw(cells, column)),
+                        f"Session {session.code} {where} {what}")
+
+    def _new_session(self, n: int, code: str, given: dict[str, Any]) -> SessionInfo:
+        for column in SESSION_FIELDS:
+            if given[column] is None:
+                self.report.add(
+                    n, column, "",
+                    f"Required: session {code} is not registered, so this row creates it and "
+                    "must give its date, region, hours and modules.",
+                )
+
+        def known(column: str) -> Any:
+            value = given[column]
+            return None if value is BAD else value
+
+        modules = known("modules")
+        session = SessionInfo(
+            code, known("session_date"), known("region"), known("session_hours"),
+            None if modules is None else frozenset(modules),
+            tuple(modules or ()), row=n,
+        )
+        self.new_sessions[code] = session
+        return session
+
+    def finish(self) -> None:
+        """Report attendance already recorded for registered sessions."""
+        by_id = {s.id: s.code for s in self.sessions.values()}
+        session_ids = sorted({self.sessions[code].id for (_, code) in self.pairs
+                              if code in self.sessions})
+        for chunk in _chunks(session_ids, LOOKUP_CHUNK):
+            existing = db.session.execute(
+                select(TrainingAttendance.provider_id, TrainingAttendance.session_id)
+                .where(TrainingAttendance.session_id.in_(chunk))
+            ).tuples()
+            for provider_id, session_id in existing:
+                row = self.pairs.get((provider_id, by_id[session_id]))
+                if row is not None:
+                    self.report.add(row, "provider_code", None,
+                                    f"Attendance of this provider at session {by_id[session_id]} "
+                                    "is already recorded.")
+
+    def write(self) -> dict[str, int]:
+        new = list(self.new_sessions.values())
+        self.insert_rows(
+            TrainingSession,
+            ({"code": s.code, "held_on": s.held_on, "region_id": s.region_id, "hours": s.hours,
+              "modules": ",".join(s.module_list)} for s in new),
+        )
+        ids = {code: s.id for code, s in self.sessions.items()}
+        for chunk in _chunks([s.code for s in new], LOOKUP_CHUNK):
+            ids.update(db.session.execute(
+                select(TrainingSession.code, TrainingSession.id)
+                .where(TrainingSession.code.in_(chunk))
+            ).tuples().all())
+        created = self.insert_rows(
+            TrainingAttendance,
+            ({"provider_id": provider_id, "session_id": ids[code], "hours_attended": hours}
+             for provider_id, code, hours in self.rows),
+        )
+        return {"training_session": len(new), "training_attendance": created}
+
+    def message(self, created: dict[str, int]) -> str:
+        text = "Imported " + _plural(created["training_attendance"], "attendance record",
+                                     "attendance records")
+        if created["training_session"]:
+            text += " and " + _plural(created["training_session"], "new training session",
+                                      "new training sessions")
+        return text + "."
+
+
+# --------------------------------------------------------------------------------------------
+# Assisted persons
+# --------------------------------------------------------------------------------------------
+
+
+class PersonImporter(Importer):
+    columns = (
+        Column("code", "yes", "The person's pseudonymous code; no names, no contact details.",
+               "Text up to 64 characters, new and unique.", "V-0001"),
+        Column("region", "yes", "The region where the person is assisted.",
+               "A region code or name, any case.", "UA-77"),
+        Column("referred_on", "no", "The day the person was referred through the NRM.",
+               f"A date, not in the future; {DATE_FORMATS_HINT}.", "2014-02-01"),
+        Column("gender", "no", "CTDC gender.", "One of the values listed.", "Female", GENDERS),
+        Column("ageBroad", "no", "CTDC age group.", "One of the values listed.", "18--20",
+               AGE_BROAD),
+        Column("majorityStatus", "no", "CTDC majority status; must agree with ageBroad.",
+               "One of the values listed.", "Adult", MAJORITY_STATUS),
+        Column("citizenship", "no", "Country of citizenship.",
+               "A two-letter ISO 3166-1 code.", "UA"),
+        Column("typeOfExploit", "no", "CTDC type of exploitation.", "One of the values listed.",
+               "Forced labour", EXPLOIT_TYPES),
+        Column("CountryOfExploitation", "no", "Country where the person was exploited.",
+               "A two-letter ISO 3166-1 code.", "PL"),
+        Column("yearOfRegistration", "no", "Year the case was registered.",
+               "A four-digit year, not in the future.", "2014"),
+    )
+    main_table = "assisted_person"
+
+    def load(self) -> None:
+        self.regions = RegionLookup()
+        self.existing = CodeLookup(AssistedPerson.code, AssistedPerson.id)
+        self.seen: dict[str, int] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.optional = [name for name in ("referred_on", "gender", "ageBroad", "majorityStatus",
+                                           "citizenship", "typeOfExploit",
+                                           "CountryOfExploitation", "yearOfRegistration")
+                         if name in self.pos]
+        self.parsers: dict[str, Callable[[Any], Any]] = {
+            "referred_on": self.date,
+            "gender": GENDER_VOCAB.parse,
+            "ageBroad": AGE_VOCAB.parse,
+            "majorityStatus": MAJORITY_VOCAB.parse,
+            "citizenship": parse_country,
+            "typeOfExploit": EXPLOIT_VOCAB.parse,
+            "CountryOfExploitation": parse_country,
+            "yearOfRegistration": lambda raw: parse_year(raw, self.today),
+        }
+        self.attribute = {"referred_on": "referred_on", "gender": "gender",
+                          "ageBroad": "age_broad", "majorityStatus": "majority_status",
+                          "citizenship": "citizenship", "typeOfExploit": "type_of_exploit",
+                          "CountryOfExploitation": "country_of_exploitation",
+                          "yearOfRegistration": "year_of_registration"}
+
+    def check(self, n: int, cells: Row) -> None:
+        before = self.report.count
+        code = self.value(n, cells, "code", parse_code, required=True)
+        region_id = self.value(n, cells, "region", self.regions.parse, required=True)
+        values = {name: self.value(n, cells, name, self.parsers[name]) for name in self.optional}
+        age, majority = values.get("ageBroad"), values.get("majorityStatus")
+        if age not in (None, BAD) and majority not in (None, BAD):
+            expected = "Minor" if age in MINOR_AGES else "Adult"
+            if majority != expected:
+                self.report.add(n, "majorityStatus", shown(self.raw(cells, "majorityStatus")),
+                                f"Does not agree with ageBroad {age} ({expected.lower()}).")
+        if code is not BAD:
+            self.duplicate_code(n, "code", code, self.existing, self.seen, "person")
+        if self.report.count == before and self.clean:
+            row = {"code": code, "region_id": region_id}
+            row.update((self.attribute[name], value) for name, value in values.items())
+            self.rows.append(row)
+
+    def write(self) -> dict[str, int]:
+        now = utcnow()
+        attributes = list(self.attribute.values())
+
+        def complete(row: dict[str, Any]) -> dict[str, Any]:
+            full = dict.fromkeys(attributes)
+            full.update(row)
+            full["created_at"] = now
+            return full
+
+        created = self.insert_rows(AssistedPerson, (complete(row) for row in self.rows))
+        return {"assisted_person": created}
+
+    def message(self, created: dict[str, int]) -> str:
+        return "Imported " + _plural(created["assisted_person"], "assisted person",
+                                     "assisted persons") + "."
+
+
+# --------------------------------------------------------------------------------------------
+# Assistance episodes
+# --------------------------------------------------------------------------------------------
+
+
+class EpisodeImporter(Importer):
+    columns = (
+        Column("person_code", "yes", "The code of a registered assisted person.",
+               "An assisted person's code already in the registry.", "V-0001"),
+        Column("provider_code", "yes", "The code of the registered provider who assisted.",
+               "A provider code already in the registry.", "P-0001"),
+        Column("started_on", "yes", "The day the assistance started.",
+               f"A date, not in the future; {DATE_FORMATS_HINT}.", "2014-03-01"),
+        Column("ended_on", "no", "The day it ended; empty while it goes on.",
+               "A date on or after started_on, not in the future.", "2014-06-30"),
+        Column("services", "no", "The services given.",
+               "Codes or labels separated by , or ; or |.", "shelter;medical",
+               _codes(SERVICE_VOCAB)),
+    )
+    main_table = "assistance_episode"
+
+    def load(self) -> None:
+        self.persons = CodeLookup(AssistedPerson.code, AssistedPerson.id)
+        self.providers = CodeLookup(Provider.code, Provider.id)
+        self.person_id = self.known_code(self.persons, "assisted person")
+        self.provider_id = self.known_code(self.providers, "provider")
+        # (person id, provider id, start) -> row where first seen
+        self.keys: dict[tuple[int, int, date], int] = {}
+        self.rows: list[tuple[int, int, date, date | None, str]] = []
+
+    def check(self, n: int, cells: Row) -> None:
+        before = self.report.count
+        person_id = self.value(n, cells, "person_code", self.person_id, required=True)
+        provider_id = self.value(n, cells, "provider_code", self.provider_id, required=True)
+        started = self.value(n, cells, "started_on", self.date, required=True)
+        ended = self.value(n, cells, "ended_on", self.date) if "ended_on" in self.pos else None
+        services = (self.value(n, cells, "services", SERVICE_VOCAB.parse_list)
+                    if "services" in self.pos else None)
+        if started not in (None, BAD) and ended not in (None, BAD) and ended < started:
+            self.report.add(n, "ended_on", shown(self.raw(cells, "ended_on")),
+                            f"Ends before it starts (started_on is {started:%Y-%m-%d}).")
+        if BAD not in (person_id, provider_id, started):
+            key = (person_id, provider_id, started)
+            first = self.keys.get(key)
+            if first is not None:
+                self.report.add(n, "started_on", shown(self.raw(cells, "started_on")),
+                                f"The same episode (person, provider, start) is already on row {first}.")
+            else:
+                self.keys[key] = n
+        if self.report.count == before and self.clean:
+            self.rows.append((person_id, provider_id, started, ended,
+                              ",".join(services) if services not in (None, BAD) else ""))
+
+    def finish(self) -> None:
+        """Report episodes already registered (same person, provider and start)."""
+        person_ids = sorted({person_id for person_id, _, _ in self.keys})
+        for chunk in _chunks(person_ids, LOOKUP_CHUNK):
+            existing = db.session.execute(
+                select(AssistanceEpisode.person_id, AssistanceEpisode.provider_id,
+                       AssistanceEpisode.started_on)
+                .where(AssistanceEpisode.person_id.in_(chunk))
+            ).tuples()
+            for key in existing:
+                row = self.keys.get(tuple(key))
+                if row is not None:
+                    self.report.add(row, "started_on", None,
+                                    "This episode (person, provider, start) is already registered.")
+
+    def write(self) -> dict[str, int]:
+        created = self.insert_rows(
+            AssistanceEpisode,
+            ({"person_id": person_id, "provider_id": provider_id, "started_on": started,
+              "ended_on": ended, "services": services}
+             for person_id, provider_id, started, ended, services in self.rows),
+        )
+        return {"assistance_episode": created}
+
+    def message(self, created: dict[str, int]) -> str:
+        return "Imported " + _plural(created["assistance_episode"], "assistance episode",
+                                     "assistance episodes") + "."
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One kind of import as the page lists it."""
+
+    name: str
+    title: str
+    summary: str
+    importer: type[Importer]
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        return self.importer.columns
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required == "yes")
+
+
+IMPORT_KINDS: dict[str, ImportKind] = {
+    kind.name: kind
+    for kind in (
+        ImportKind("providers", "Providers",
+                   "People who assist victims, one row each, known by a pseudonymous code.",
+                   ProviderImporter),
+        ImportKind("attendance", "Training attendance",
+                   "Who attended which training session and for how many hours. Sessions not "
+                   "yet registered are created from the first row that names them.",
+                   AttendanceImporter),
+        ImportKind("persons", "Assisted persons",
+                   "Persons referred through the NRM, by pseudonymous code, with the CTDC "
+                   "covariates under their CTDC names.",
+                   PersonImporter),
+        ImportKind("episodes", "Assistance episodes",
+                   "Which provider assisted which person, from when to when, with which services.",
+                   EpisodeImporter),
+    )
+}
