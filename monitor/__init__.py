@@ -14,6 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         monitor.config.ConfigError: when the configuration cannot be used.
     """
     from monitor import cli, errors, security_headers
+    from monitor.admin import views as admin_views
     from monitor.auth import access, views as auth_views
     from monitor.config import load_config
     from monitor.extensions import csrf, db, login_manager, migrate
@@ -35,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home_views.bp)
+    app.register_blueprint(admin_views.bp)
     registry.register_views()
     app.register_blueprint(registry.bp)
     return app

@@ -38,3 +38,34 @@ def create_user(email: str, role: str, password: str, actor_id: int | None = Non
     db.session.flush()
     audit.record("user_created", target=f"user:{user.id}", user_id=actor_id, role=role)
     return user
+
+
+def set_active(user: User, active: bool, actor_id: int | None = None) -> None:
+    """Activate or deactivate an account; deactivation ends its sessions at once.
+
+    Raises:
+        AccountError: an admin deactivating their own account (nobody would be left to undo it).
+    """
+    if not active and user.id == actor_id:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.active != active:
+        user.active = active
+        user.session_version += 1
+        db.session.flush()
+        audit.record("user_activated" if active else "user_deactivated", target=f"user:{user.id}",
+                     user_id=actor_id)
+
+
+def set_password(user: User, password: str, actor_id: int | None = None) -> None:
+    """Give an account a new password and end its existing sessions.
+
+    Raises:
+        AccountError: the password is too short.
+    """
+    try:
+        user.password_hash = hash_password(password)
+    except WeakPassword as exc:
+        raise AccountError(str(exc)) from exc
+    user.session_version += 1
+    db.session.flush()
+    audit.record("password_set", target=f"user:{user.id}", user_id=actor_id)

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from monitor import audit
+from datetime import timedelta
+
+from monitor import audit, throttle
 from monitor.auth.access import STAFF, allow, public
 from monitor.auth.passwords import dummy_verify, verify_password
 from monitor.extensions import db
@@ -19,6 +21,11 @@ from monitor.models import User
 from monitor.models.accounts import utcnow
 
 bp = Blueprint("auth", __name__)
+
+#: Failed logins allowed per window, per client address and per e-mail address.
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_LIMIT_PER_IP = 20
+LOGIN_LIMIT_PER_EMAIL = 10
 
 
 class LoginForm(FlaskForm):
@@ -44,15 +51,25 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        keys = (f"login-ip:{request.remote_addr}", f"login-email:{email[:254]}")
+        if (throttle.is_blocked(keys[0], LOGIN_LIMIT_PER_IP, LOGIN_WINDOW)
+                or throttle.is_blocked(keys[1], LOGIN_LIMIT_PER_EMAIL, LOGIN_WINDOW)):
+            audit.record("login_throttled", target=email[:255])
+            db.session.commit()
+            flash("Too many failed attempts. Please wait 15 minutes and try again.", "error")
+            return render_template("monitor/auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is None:
             dummy_verify(form.password.data)
         elif user.active and verify_password(user.password_hash, form.password.data):
             login_user(user)
             user.last_login_at = utcnow()
+            throttle.clear(keys[1])
             audit.record("login", target=f"user:{user.id}")
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
+        for key in keys:
+            throttle.record_failure(key, LOGIN_WINDOW)
         audit.record("login_failed", target=email[:255])
         db.session.commit()
         flash("The e-mail or the password is not right.", "error")

@@ -2,6 +2,7 @@
 
 from monitor.models.accounts import Role, User
 from monitor.models.audit import AuditEvent
+from monitor.models.throttle import ThrottleCounter
 from monitor.models.registry import (
     AGE_BROAD,
     EXPLOIT_TYPES,
@@ -37,6 +38,7 @@ __all__ = [
     "PersonContact",
     "Provider",
     "Region",
+    "ThrottleCounter",
     "Role",
     "TrainingAttendance",
     "TrainingSession",

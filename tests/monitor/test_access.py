@@ -24,6 +24,7 @@ POLICY: list[tuple[str, set[str] | str]] = [
     (r"^home\.index$", STAFF),
     # Evaluators never reach the registry or its raw data, imports included.
     (r"^registry\.", REGISTRY),
+    (r"^admin\.", {ADMIN}),
 ]
 
 #: The short public list: anything else public is a mistake.

@@ -85,3 +85,36 @@ def test_csrf_is_required_on_login(database_url, _schema):
         response = app.test_client().post("/login", data={"email": "a@b.org", "password": "x" * 12})
     assert response.status_code == 400
     assert b"form expired" in response.data
+
+
+def test_failed_logins_are_throttled_per_email_even_with_the_right_password(client, factory):
+    from monitor.auth.views import LOGIN_LIMIT_PER_EMAIL
+
+    user = factory.user("officer")
+    for _ in range(LOGIN_LIMIT_PER_EMAIL):
+        client.post("/login", data={"email": user.email, "password": "wrong password!!"})
+    blocked = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+    assert blocked.status_code == 429
+    assert b"Too many failed attempts" in blocked.data
+    assert client.get("/").status_code == 302
+
+
+def test_throttle_counts_in_the_database_and_expires(app):
+    from datetime import timedelta
+
+    from monitor import throttle
+    from monitor.models import ThrottleCounter
+
+    window = timedelta(minutes=15)
+    for _ in range(3):
+        throttle.record_failure("k", window)
+    db.session.commit()
+    assert throttle.is_blocked("k", 3, window) and not throttle.is_blocked("k", 4, window)
+    row = db.session.get(ThrottleCounter, "k")
+    row.window_start -= timedelta(minutes=16)
+    db.session.commit()
+    assert not throttle.is_blocked("k", 3, window)
+    throttle.record_failure("k", window)  # a new window starts at one
+    db.session.commit()
+    db.session.refresh(row)
+    assert row.failures == 1

@@ -1,0 +1,1 @@
+"""Administration: staff accounts and the audit log."""
