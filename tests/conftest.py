@@ -93,6 +93,7 @@ def app(database_url, _schema):
         yield app
         db.session.remove()
         _empty_tables()
+        db.engine.dispose()  # each test's app has its own engine; close its connections now
 
 
 def _empty_tables() -> None:

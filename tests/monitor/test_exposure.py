@@ -35,24 +35,6 @@ def request_frame(*pairs) -> pd.DataFrame:
     return pd.DataFrame(pairs, columns=["person_id", "ref_date"])
 
 
-@pytest.fixture(autouse=True)
-def _engines_to_dispose():
-    """Close the test app's pooled connections after the app fixture has emptied the tables.
-
-    The shared ``app`` fixture leaves its engine's pool open; with PostgreSQL the connections are
-    then closed by the garbage collector, whose ResourceWarning fails a later test at random.
-    """
-    engines: list = []
-    yield engines
-    for engine in engines:
-        engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def _dispose_engine_after_test(_engines_to_dispose, app):
-    _engines_to_dispose.append(db.engine)
-
-
 @pytest.fixture
 def count_statements(app):
     """Count the SQL statements sent to the database while the returned list is alive."""
