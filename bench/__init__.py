@@ -1,1 +1,4 @@
-"""Benchmarks of NRM Monitor. Run ``python -m bench.run``; they print figures, never assert times."""
+"""Benchmarks of NRM Monitor.
+
+Run ``python -m bench.run``; they print figures and never assert times.
+"""

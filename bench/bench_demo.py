@@ -57,25 +57,35 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:
                 outcome.rows.append(Row(NAME, "build_demo", f"{size}, {backend}",
                                         note=result["error"][:160]))
             else:
+                described = result["value"]
                 outcome.rows.append(Row(NAME, "build_demo", f"{size}, {backend}",
                                         seconds=result["seconds"], peak_mb=result["peak_mb"],
-                                        note=result["value"]))
+                                        rows=described["rows"], note=described["note"]))
     outcome.notes.append(
-        "demo: build_demo(size, seed, reset=False) plus commit on an empty database; peak memory "
-        "is the growth of ru_maxrss across the call, each size in a fresh process."
+        "demo: build_demo(size, seed, reset=False) plus commit on an empty database; Rows is the "
+        "sum of the counts in its summary; peak memory "
+        "is the resident-set high-water mark during the call minus the resident set before it "
+        "(Linux VmHWM, reset just before), each size in a fresh process."
     )
     return outcome
 
 
-def _describe(summary: Any) -> str:
-    """A short text of the counts in whatever summary ``build_demo`` returns."""
+#: Summary fields that are not counts of rows loaded.
+NOT_ROWS = frozenset({"seed", "pilot_regions", "trained_providers"})
+#: Counts shown in the note, when the summary has them.
+SHOWN = ("providers", "sessions", "attendance", "persons", "episodes")
+
+
+def _describe(summary: Any) -> dict[str, Any]:
+    """Rows loaded (the sum of the summary's counts) and a short note of the main counts."""
     if dataclasses.is_dataclass(summary) and not isinstance(summary, type):
         summary = dataclasses.asdict(summary)
-    if isinstance(summary, Mapping):
-        counts = [f"{key}={value:,}" for key, value in summary.items()
-                  if isinstance(value, int) and not isinstance(value, bool)]
-        return ", ".join(counts)[:110]
-    return ""
+    if not isinstance(summary, Mapping):
+        return {"rows": None, "note": ""}
+    counts = {key: value for key, value in summary.items()
+              if isinstance(value, int) and not isinstance(value, bool) and key not in NOT_ROWS}
+    note = ", ".join(f"{key} {counts[key]:,}" for key in SHOWN if key in counts)
+    return {"rows": sum(counts.values()) or None, "note": note}
 
 
 def _child(size: str, database_url: str) -> None:
@@ -86,7 +96,7 @@ def _child(size: str, database_url: str) -> None:
     with app.app_context():
         db.create_all()
 
-        def work() -> str:
+        def work() -> dict[str, Any]:
             summary = build_demo(size, seed=SEED, reset=False)
             db.session.commit()
             return _describe(summary)

@@ -91,8 +91,9 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:
             f"{service['peak_mb']:.1f} MB vs {floor['peak_mb']:.1f} MB."
         )
     outcome.notes.append(
-        "import: peak memory is the growth of ru_maxrss (resident set high-water mark) across "
-        "the timed call, each case in a fresh process; the CSV bytes are read before."
+        "import: peak memory is the resident-set high-water mark during the timed call minus the "
+        "resident set before it (Linux VmHWM, reset just before; ru_maxrss elsewhere), each "
+        "case in a fresh process; the CSV bytes are read before."
     )
     return outcome
 
@@ -112,7 +113,7 @@ def _seed(database_url: str, csv_path: Path, rows_wanted: int) -> None:
             {"code": code, "name": f"Region {code}", "joined_year": 2012 + i % 3}
             for i, code in enumerate(REGION_CODES)
         ])
-        region_ids = dict(db.session.execute(select(Region.code, Region.id)).tuples().all())
+        region_ids = dict(db.session.execute(select(Region.code, Region.id)).all())
         db.session.execute(insert(Provider), [
             {"code": f"P{i:05d}", "profession": "social_worker",
              "region_id": region_ids[REGION_CODES[i % len(REGION_CODES)]]}
@@ -183,7 +184,8 @@ def _child_executemany(database_url: str, csv_path: str) -> None:
     else:
         import psycopg
 
-        conn = psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = psycopg.connect(conninfo)
         placeholder = "%s"
 
     def work() -> int:

@@ -2,8 +2,8 @@
 
 Every measured case runs in a fresh Python process, so one case's memory and caches do not
 colour the next. The child reports its wall time and its peak memory growth: the resident set
-size high-water mark (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) after the timed work minus
-the same figure just before it, i.e. after imports, app start-up and reading the input file.
+size high-water mark after the timed work minus the resident set just before it, i.e. after
+imports, app start-up and reading the input file (see ``measure``).
 """
 
 from __future__ import annotations
@@ -48,19 +48,53 @@ class Outcome:
 
 
 def peak_rss_mb() -> float:
-    """This process's resident set size high-water mark so far, in MB (Linux reports KiB)."""
+    """This process's resident set size high-water mark so far, in MB (Linux reports KiB).
+
+    Beware: on Linux ``ru_maxrss`` survives fork and exec, so a child starts with its parent's
+    peak; ``measure`` prefers the kernel's per-process counters where it can reset them.
+    """
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / (1024 * 1024)
 
 
+def _proc_status_mb(key: str) -> float | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's resident-set high-water mark to the current size (Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:
+        return False
+    return _proc_status_mb("VmHWM") is not None
+
+
 def measure(work: Callable[[], Any]) -> dict[str, Any]:
-    """Run ``work`` once; return seconds, peak memory growth in MB, and what ``work`` returned."""
-    before = peak_rss_mb()
+    """Run ``work`` once; return seconds, peak memory growth in MB, and what ``work`` returned.
+
+    Peak growth is the resident set high-water mark after ``work`` minus the resident set just
+    before it. On Linux the mark is reset first (``/proc/self/clear_refs``) and read from
+    ``VmHWM``; elsewhere it is ``ru_maxrss`` after minus before, which misses a peak lower than
+    one reached earlier in the process.
+    """
+    precise = _reset_peak()
+    before = _proc_status_mb("VmRSS") if precise else peak_rss_mb()
     start = time.perf_counter()
     value = work()
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_mb": max(peak_rss_mb() - before, 0.0),
-            "baseline_mb": before, "value": value}
+    after = _proc_status_mb("VmHWM") if precise else peak_rss_mb()
+    return {"seconds": seconds, "peak_mb": max((after or 0) - (before or 0), 0.0),
+            "baseline_mb": before, "method": "VmHWM-reset" if precise else "ru_maxrss",
+            "value": value}
 
 
 def emit(result: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from monitor.auth.access import REGISTRY, allow
 from monitor.extensions import db
 from monitor.models import Region
 from monitor.registry import bp
+from monitor.registry.forms import options
 from monitor.registry.importing import (
     IMPORT_KINDS,
     MAX_ERRORS,
@@ -22,7 +23,6 @@ from monitor.registry.importing import (
     template_csv,
 )
 from monitor.registry.importing.values import shown
-from monitor.registry.forms import options
 
 TEMPLATE = "monitor/registry/imports.html"
 

@@ -49,7 +49,9 @@ def latest_allowed_date() -> date:
     return (datetime.now(UTC) + timedelta(hours=14)).date()
 
 
-def import_table(kind: str, filename: str, data: bytes, actor_id: int | None = None) -> ImportResult:
+def import_table(
+    kind: str, filename: str, data: bytes, actor_id: int | None = None
+) -> ImportResult:
     """Import the rows of ``data`` (a .csv or .xlsx file called ``filename``) as ``kind``.
 
     ``kind`` is one of ``IMPORT_KINDS``: "providers", "attendance", "persons", "episodes".
@@ -156,7 +158,9 @@ def _match_header(spec: ImportKind, header: list[Any]) -> tuple[dict[str, int], 
     if errors:
         names = {_normalise(cell) for cell in header if not is_blank(cell)}
         for other in IMPORT_KINDS.values():
-            if other is not spec and {_normalise(c) for c in other.required_columns} <= names:
+            other_names = {_normalise(c.name) for c in other.columns}
+            if (other is not spec and names <= other_names
+                    and {_normalise(c) for c in other.required_columns} <= names):
                 errors.insert(0, RowError(1, None, None,
                                           f"These columns are those of an import of "
                                           f"{other.title.lower()}; choose that kind of import."))

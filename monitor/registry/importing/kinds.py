@@ -95,7 +95,9 @@ class Column:
 
 
 def _codes(vocab: Vocabulary) -> tuple[str, ...]:
-    return tuple(f"{code} ({label})" if code != label else code for code, label in vocab.labels.items())
+    return tuple(
+        f"{code} ({label})" if code != label else code for code, label in vocab.labels.items()
+    )
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -154,7 +156,7 @@ class CodeLookup:
     """Existing codes of a table -> id, with a case-insensitive fallback for helpful messages."""
 
     def __init__(self, code_column: Any, id_column: Any) -> None:
-        self.ids: dict[str, int] = dict(db.session.execute(select(code_column, id_column)).tuples().all())
+        self.ids: dict[str, int] = dict(db.session.execute(select(code_column, id_column)).all())
         self._folded: dict[str, str] | None = None
 
     def similar(self, code: str) -> str | None:
@@ -247,7 +249,8 @@ class Importer:
                        seen: dict[str, int], what: str) -> bool:
         """Report ``code`` if it is already registered or already earlier in the file."""
         if code in existing.ids:
-            self.report.add(n, column, shown(code), f"A {what} with this code is already registered.")
+            self.report.add(n, column, shown(code),
+                            f"A {what} with this code is already registered.")
             return True
         similar = existing.similar(code)
         if similar is not None:
@@ -260,7 +263,8 @@ class Importer:
         key = code.casefold()
         first = seen.get(key)
         if first is not None:
-            self.report.add(n, column, shown(code), f"The same code is already used on row {first}.")
+            self.report.add(n, column, shown(code),
+                            f"The same code is already used on row {first}.")
             return True
         seen[key] = n
         return False
@@ -328,7 +332,7 @@ class ProviderImporter(Importer):
             (region_id, _fold(name)): org_id
             for org_id, region_id, name in db.session.execute(
                 select(Organisation.id, Organisation.region_id, Organisation.name)
-            ).tuples()
+            )
         }
         self.existing = CodeLookup(Provider.code, Provider.id)
         self.seen: dict[str, int] = {}
@@ -445,7 +449,7 @@ class AttendanceImporter(Importer):
         for sid, code, held_on, region_id, hours, modules in db.session.execute(
             select(TrainingSession.id, TrainingSession.code, TrainingSession.held_on,
                    TrainingSession.region_id, TrainingSession.hours, TrainingSession.modules)
-        ).tuples():
+        ):
             module_list = tuple(m for m in (modules or "").split(",") if m)
             self.sessions[code] = SessionInfo(code, held_on, region_id, hours,
                                               frozenset(module_list), module_list, id=sid)
@@ -499,7 +503,8 @@ class AttendanceImporter(Importer):
             if similar is not None:
                 self.report.add(
                     n, "session_code", shown(code),
-                    f"Session {similar} is registered; codes may not differ only in capital letters.",
+                    f"Session {similar} is registered; codes may not differ only in capital "
+                    "letters.",
                 )
                 return None
             return self._new_session(n, code, given)
@@ -562,7 +567,7 @@ class AttendanceImporter(Importer):
             existing = db.session.execute(
                 select(TrainingAttendance.provider_id, TrainingAttendance.session_id)
                 .where(TrainingAttendance.session_id.in_(chunk))
-            ).tuples()
+            )
             for provider_id, session_id in existing:
                 row = self.pairs.get((provider_id, by_id[session_id]))
                 if row is not None:
@@ -582,7 +587,7 @@ class AttendanceImporter(Importer):
             ids.update(db.session.execute(
                 select(TrainingSession.code, TrainingSession.id)
                 .where(TrainingSession.code.in_(chunk))
-            ).tuples().all())
+            ).all())
         created = self.insert_rows(
             TrainingAttendance,
             ({"provider_id": provider_id, "session_id": ids[code], "hours_attended": hours}
@@ -735,7 +740,8 @@ class EpisodeImporter(Importer):
             first = self.keys.get(key)
             if first is not None:
                 self.report.add(n, "started_on", shown(self.raw(cells, "started_on")),
-                                f"The same episode (person, provider, start) is already on row {first}.")
+                                "The same episode (person, provider, start) is already on "
+                                f"row {first}.")
             else:
                 self.keys[key] = n
         if self.report.count == before and self.clean:
@@ -750,7 +756,7 @@ class EpisodeImporter(Importer):
                 select(AssistanceEpisode.person_id, AssistanceEpisode.provider_id,
                        AssistanceEpisode.started_on)
                 .where(AssistanceEpisode.person_id.in_(chunk))
-            ).tuples()
+            )
             for key in existing:
                 row = self.keys.get(tuple(key))
                 if row is not None:

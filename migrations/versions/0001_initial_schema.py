@@ -1,8 +1,8 @@
-"""registry, accounts and audit log
+"""registry, accounts, audit log and throttle counters
 
-Revision ID: 78cfc61dc7b1
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:42:55.232524
+Create Date: 2026-11-28 05:10:18.777482
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '78cfc61dc7b1'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,6 +28,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_region')),
     sa.UniqueConstraint('code', name=op.f('uq_region_code')),
     sa.UniqueConstraint('name', name=op.f('uq_region_name'))
+    )
+    op.create_table('throttle_counter',
+    sa.Column('key', sa.String(length=300), nullable=False),
+    sa.Column('window_start', sa.DateTime(), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_throttle_counter'))
     )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -201,5 +207,6 @@ def downgrade():
 
     op.drop_table('assisted_person')
     op.drop_table('user_account')
+    op.drop_table('throttle_counter')
     op.drop_table('region')
     # ### end Alembic commands ###
