@@ -19,7 +19,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from monitor.config import load_config
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.home import views as home_views
+    from surveys.designer.views import bp as designer_bp
     from monitor import registry
+
+    import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, test_config))
@@ -37,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(home_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(designer_bp)
     registry.register_views()
     app.register_blueprint(registry.bp)
     return app

@@ -108,5 +108,8 @@ def _progress(label: str, done: int, total: int) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from surveys.cli import surveys_cli
+
     app.cli.add_command(users)
+    app.cli.add_command(surveys_cli)
     app.cli.add_command(demo)

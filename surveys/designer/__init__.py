@@ -1,0 +1,1 @@
+"""The survey designer: officers create, edit, translate, preview and publish surveys."""
