@@ -19,7 +19,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     event,
-    inspect,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -91,22 +91,24 @@ class SurveyVersion(db.Model):
         return schema.Survey.from_dict(self.definition)
 
 
-def _was_published(target: SurveyVersion) -> bool:
-    history = inspect(target).attrs.status.history
-    before = history.deleted[0] if history.deleted else target.status
-    return before == "published"
+def _was_published(connection, target: SurveyVersion) -> bool:
+    """The stored status, read from the database: the in-memory history is lost when the object
+    was expired (after a commit or rollback), and a guard must not depend on that."""
+    stored = connection.execute(select(SurveyVersion.__table__.c.status)
+                                .where(SurveyVersion.__table__.c.id == target.id)).scalar()
+    return stored == "published"
 
 
 @event.listens_for(SurveyVersion, "before_update")
 def _refuse_update(mapper, connection, target) -> None:  # noqa: ARG001
-    if _was_published(target):
+    if _was_published(connection, target):
         raise PublishedVersionImmutable(
             f"Version {target.number} of survey {target.survey_id} is published and cannot change.")
 
 
 @event.listens_for(SurveyVersion, "before_delete")
 def _refuse_delete(mapper, connection, target) -> None:  # noqa: ARG001
-    if _was_published(target):
+    if _was_published(connection, target):
         raise PublishedVersionImmutable("A published survey version cannot be deleted.")
 
 

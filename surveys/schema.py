@@ -21,7 +21,7 @@ LANGUAGES: tuple[str, ...] = ("uk", "ru", "en")
 LANGUAGE_NAMES = {"uk": "Українська", "ru": "Русский", "en": "English"}
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 #: Keys the respondent form and the answer tables use for themselves.
-RESERVED_KEYS = frozenset({"csrf_token", "submit", "action", "language", "page", "consent"})
+RESERVED_KEYS = frozenset({"csrf_token", "submit", "action", "language", "page"})
 
 Text = dict[str, str]
 """A text per language code; missing languages fall back (see ``Survey.text``)."""
