@@ -221,9 +221,13 @@ def _languages(survey: Survey) -> list[Problem]:
     severity: Literal["error", "warning"] = "warning" if survey.allow_fallback else "error"
     out = []
 
-    def need(text: Text, where: str, key: str | None = None) -> None:
+    def need(text: Text, where: str, key: str | None = None, shown: bool = False) -> None:
+        """``shown``: the respondent must see some text here (a label, an option)."""
         missing = [lang for lang in survey.languages if not (text.get(lang) or "").strip()]
-        if missing:
+        if missing == list(survey.languages):
+            if shown:  # nothing to fall back to: the respondent would see an empty label
+                out.append(Problem(where, "No text in any language.", "error", key))
+        elif missing:
             out.append(Problem(where, "No text in " + ", ".join(missing) + ".", severity, key))
 
     need(survey.title, "survey title")
@@ -231,14 +235,15 @@ def _languages(survey: Survey) -> list[Problem]:
         need(section.title, f"section '{section.key}', title")
     for q in survey.questions():
         if q.type != QuestionType.calculate:
-            need(q.label, f"question '{q.key}', label", q.key)
+            need(q.label, f"question '{q.key}', label", q.key,
+                 shown=q.type != QuestionType.matrix)
         if q.hint:
             need(q.hint, f"question '{q.key}', hint", q.key)
         if q.constraint and q.constraint_message:
             need(q.constraint_message, f"question '{q.key}', constraint message", q.key)
         for item in q.items:
-            need(item.label, f"question '{q.key}', row '{item.key}'", q.key)
+            need(item.label, f"question '{q.key}', row '{item.key}'", q.key, shown=True)
     for name, choice_list in survey.choice_lists.items():
         for choice in choice_list.choices:
-            need(choice.label, f"choice list '{name}', option '{choice.value}'")
+            need(choice.label, f"choice list '{name}', option '{choice.value}'", shown=True)
     return out
