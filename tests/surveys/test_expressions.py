@@ -203,12 +203,13 @@ def test_operators(text, expected):
     assert type(result) is type(expected)
 
 
-def test_division_and_modulo_by_zero_are_nan():
-    assert is_nan(ev("1 div 0"))
+def test_division_by_zero_follows_xpath_and_odk():
+    assert ev("1 div 0") == math.inf
+    assert ev("-1 div 0") == -math.inf
     assert is_nan(ev("0 div 0"))
-    assert is_nan(ev("-1 div 0"))
     assert is_nan(ev("5 mod 0"))
-    assert ev_bool("${income} div ${household} > 100", income=1000, household=0) is False
+    # Same answer as ODK Collect gives for an exported form.
+    assert ev_bool("${income} div ${household} > 100", income=1000, household=0) is True
     assert ev_bool("${income} div ${household} != 100", income=1000, household=0) is True
 
 
@@ -279,7 +280,8 @@ def test_and_or_short_circuit():
         ("coalesce(0, 'b')", 0.0),
         ("regex('0501234567', '^[0-9]{10}$')", True),
         ("regex('050123456', '^[0-9]{10}$')", False),
-        ("regex('abc1', '[0-9]+')", False),  # the whole text must match
+        ("regex('abc1', '[0-9]+')", True),  # anywhere in the text, as in ODK
+        ("regex('abc1', '^[0-9]+$')", False),
         ("regex('123', '[0-9]+')", True),
         ("today()", TODAY),
         ("date('2024-02-29')", date(2024, 2, 29)),
@@ -726,12 +728,12 @@ def test_regex_is_ascii_and_input_is_limited():
     assert ev_bool("regex(., 'a*')", current=long_text[:-1]) is True
 
 
-def test_worst_accepted_pattern_stays_fast():
-    import time as clock
-
-    start = clock.perf_counter()
-    ev_bool(r"regex(., '\d*\d*\d*x')", current="1" * safe_regex.MAX_INPUT_LENGTH)
-    assert clock.perf_counter() - start < 2.0  # about 0.1 s; exponential would never end
+def test_worst_accepted_pattern_finishes():
+    # Two open-ended repeats, unanchored, on the longest input: about cubic, so it ends (the
+    # figure is measured, not asserted: ~0.05 s here); three would be refused.
+    assert ev_bool(r"regex(., '\d*\d*x')", current="1" * safe_regex.MAX_INPUT_LENGTH) is False
+    with pytest.raises(ExpressionError):
+        parse(r"regex(., '\d*\d*\d*x')")
 
 
 # --- check() -------------------------------------------------------------------------------
