@@ -13,16 +13,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises:
         monitor.config.ConfigError: when the configuration cannot be used.
     """
-    from monitor import cli, errors, security_headers
+    import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
+    from monitor import cli, errors, registry, security_headers
     from monitor.admin import views as admin_views
-    from monitor.auth import access, views as auth_views
+    from monitor.auth import access
+    from monitor.auth import views as auth_views
     from monitor.config import load_config
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.home import views as home_views
     from surveys.designer.views import bp as designer_bp
-    from monitor import registry
-
-    import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, test_config))

@@ -2,7 +2,6 @@
 
 from monitor.models.accounts import Role, User
 from monitor.models.audit import AuditEvent
-from monitor.models.throttle import ThrottleCounter
 from monitor.models.registry import (
     AGE_BROAD,
     EXPLOIT_TYPES,
@@ -21,6 +20,7 @@ from monitor.models.registry import (
     TrainingAttendance,
     TrainingSession,
 )
+from monitor.models.throttle import ThrottleCounter
 
 __all__ = [
     "AGE_BROAD",
