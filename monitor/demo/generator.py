@@ -95,7 +95,6 @@ from monitor.demo.programme import (
 )
 from monitor.extensions import db
 from monitor.models import (
-    AGE_BROAD,
     GENDERS,
     MODULES,
     SERVICES,
@@ -106,9 +105,11 @@ from monitor.models import (
     PersonContact,
     Provider,
     Region,
+    ThrottleCounter,
     TrainingAttendance,
     TrainingSession,
 )
+from surveys.models import immutability_guard_lifted
 
 #: progress(label, done, total)
 Progress = Callable[[str, int, int], None]
@@ -806,12 +807,15 @@ def _existing_tables(conn: Connection) -> list[Table]:
     return [t for t in db.metadata.sorted_tables if t.name in present]
 
 
+#: Bookkeeping tables that do not make a database "hold data": the audit log, failed-login counters.
+_BOOKKEEPING = frozenset({AuditEvent.__table__.name, ThrottleCounter.__table__.name})
+
+
 def tables_with_data(conn: Connection) -> list[str]:
-    """Names of the tables (the audit log aside) that hold at least one row."""
-    audit_table = AuditEvent.__table__.name
+    """Names of the tables (bookkeeping aside) that hold at least one row."""
     return [
         t.name for t in _existing_tables(conn)
-        if t.name != audit_table
+        if t.name not in _BOOKKEEPING
         and conn.execute(select(literal(1)).select_from(t).limit(1)).first() is not None
     ]
 
@@ -820,8 +824,9 @@ def _delete_everything(conn: Connection) -> None:
     """Delete every row of every model table, children first (the audit log too: Core
     statements bypass the ORM's append-only guard on purpose), and restart id sequences."""
     tables = _existing_tables(conn)
-    for table in reversed(tables):
-        conn.execute(table.delete())
+    with immutability_guard_lifted(conn):  # published survey versions go too, on purpose
+        for table in reversed(tables):
+            conn.execute(table.delete())
     if conn.dialect.name == "postgresql":
         for table in tables:
             if "id" in table.c:
