@@ -25,6 +25,7 @@ POLICY: list[tuple[str, set[str] | str]] = [
     # Evaluators never reach the registry or its raw data, imports included.
     (r"^registry\.", REGISTRY),
     (r"^admin\.", {ADMIN}),
+    (r"^designer\.", REGISTRY),
 ]
 
 #: The short public list: anything else public is a mistake.

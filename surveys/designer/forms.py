@@ -1,0 +1,249 @@
+"""Forms of the designer pages (Flask-WTF: CSRF on every form).
+
+Texts are edited per language side by side: a field ``<name>_<lang>`` for each of uk, ru, en;
+:func:`text_of` and :func:`text_data` convert between those fields and a schema ``Text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from surveys.schema import LANGUAGE_NAMES, LANGUAGES, Audience, QuestionType, Text
+
+LANGUAGE_LABELS = {"uk": "Ukrainian", "ru": "Russian", "en": "English"}
+AUDIENCES = {
+    Audience.person.value: "Assisted persons",
+    Audience.provider.value: "Service providers",
+    Audience.officer.value: "Officers (checklists)",
+}
+TYPE_LABELS = {
+    QuestionType.text: "Short text",
+    QuestionType.long_text: "Long text",
+    QuestionType.integer: "Whole number",
+    QuestionType.decimal: "Decimal number",
+    QuestionType.date: "Date",
+    QuestionType.yes_no: "Yes / no",
+    QuestionType.select_one: "Choose one",
+    QuestionType.select_multiple: "Choose several",
+    QuestionType.likert: "Likert scale",
+    QuestionType.matrix: "Matrix (rows on one scale)",
+    QuestionType.note: "Note (text only)",
+    QuestionType.calculate: "Calculated value (hidden)",
+}
+MAX_TEXT = 5000
+
+
+def options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def language_options() -> list[SelectChoice]:
+    return options((lang, f"{LANGUAGE_LABELS[lang]} ({LANGUAGE_NAMES[lang]})")
+                   for lang in LANGUAGES)
+
+
+def type_options() -> list[SelectChoice]:
+    return options((t.value, label) for t, label in TYPE_LABELS.items())
+
+
+def text_of(form, name: str) -> Text:
+    """The ``Text`` held by the fields ``<name>_uk``, ``<name>_ru``, ``<name>_en`` of ``form``."""
+    return {lang: (form[f"{name}_{lang}"].data or "").strip() for lang in LANGUAGES}
+
+
+def text_data(name: str, text: Text) -> dict[str, str]:
+    """Initial data for those fields."""
+    return {f"{name}_{lang}": text.get(lang, "") for lang in LANGUAGES}
+
+
+def _texts(cls, name: str, label: str, area: bool = False, max_length: int = MAX_TEXT,
+           rows: int = 3) -> None:
+    for lang in LANGUAGES:
+        field_class = TextAreaField if area else StringField
+        setattr(cls, f"{name}_{lang}", field_class(
+            f"{label} ({LANGUAGE_LABELS[lang]})", validators=[Optional(), Length(max=max_length)],
+            render_kw={"lang": lang, **({"rows": rows} if area else {})}))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class RevisionForm(FlaskForm):
+    """Carries the draft's revision, to notice that someone else saved it meanwhile."""
+
+    revision = HiddenField()
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token (delete, publish, start a draft)."""
+
+
+class MoveForm(FlaskForm):
+    """The up and down buttons of a section or question."""
+
+    direction = SelectField(choices=options([("up", "Up"), ("down", "Down")]),
+                            validators=[DataRequired()])
+
+    @property
+    def offset(self) -> int:
+        return -1 if self.direction.data == "up" else 1
+
+
+class PreviewForm(FlaskForm):
+    """The preview's own controls: the button pressed and the answers carried so far."""
+
+    action = SelectField(choices=options([("next", "Next"), ("back", "Back"), ("stay", "Stay")]),
+                         default="stay", validate_choice=False)
+    state = HiddenField(name="preview-state")
+
+
+class NewSurveyForm(FlaskForm):
+    audience = SelectField("Who answers it", choices=options(AUDIENCES.items()),
+                           validators=[DataRequired()])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not any(v for v in text_of(self, "title").values()):
+            self.title_en.errors = [*self.title_en.errors,
+                                    "Give the survey a title in at least one language."]
+            return False
+        return ok
+
+
+_texts(NewSurveyForm, "title", "Title", max_length=300)
+
+
+class LibraryForm(FlaskForm):
+    instrument = HiddenField(validators=[DataRequired()])
+
+
+class SettingsForm(RevisionForm):
+    audience = SelectField("Who answers it", choices=options(AUDIENCES.items()),
+                           validators=[DataRequired()])
+    languages = MultiCheckboxField("Languages", choices=language_options())
+    default_language = SelectField("Default language", choices=language_options())
+    allow_fallback = BooleanField(
+        "Allow fallback: a text missing in a language is shown in the default language "
+        "(publishing only warns)")
+
+
+_texts(SettingsForm, "title", "Title", max_length=300)
+_texts(SettingsForm, "description", "Description", area=True)
+
+
+class SectionForm(RevisionForm):
+    key = StringField("Key", validators=[DataRequired(), Length(max=64)],
+                      description="Letters, digits and _; it names the page in exports.")
+    relevant = TextAreaField("Show this page only if", validators=[Optional(), Length(max=10_000)],
+                             description="An expression, e.g. ${consent} = 'yes'. Empty: always.",
+                             render_kw={"rows": 2, "spellcheck": "false", "class": "code"})
+
+
+_texts(SectionForm, "title", "Title", max_length=300)
+
+
+class AddQuestionForm(FlaskForm):
+    type = SelectField("Type", choices=type_options(), validators=[DataRequired()])
+
+
+class MatrixRowForm(Form):
+    original = HiddenField()
+    key = StringField("Row key", validators=[Optional(), Length(max=64)],
+                      render_kw={"spellcheck": "false"})
+    reverse = BooleanField("Reverse-coded")
+
+
+_texts(MatrixRowForm, "label", "Row", area=True, max_length=1000, rows=2)
+
+
+class QuestionForm(RevisionForm):
+    key = StringField("Key", validators=[DataRequired(), Length(max=64)],
+                      description="The variable name in exports and analysis. Renaming updates "
+                                  "the ${key} references in this draft.",
+                      render_kw={"spellcheck": "false"})
+    type = SelectField("Type", choices=type_options(), validators=[DataRequired()])
+    required = BooleanField("An answer is required (when the question is shown)")
+    relevant = TextAreaField("Show only if", validators=[Optional(), Length(max=10_000)],
+                             description="e.g. ${consent_given} = 'yes'. Empty: always shown.",
+                             render_kw={"rows": 2, "spellcheck": "false", "class": "code"})
+    constraint = TextAreaField("Accept the answer only if", validators=[Optional(), Length(max=10_000)],
+                               description="'.' is this answer, e.g. . <= ${caseload}",
+                               render_kw={"rows": 2, "spellcheck": "false", "class": "code"})
+    choices = SelectField("Choice list", choices=[], validate_choice=False)
+    new_list = StringField("…or create a new list named", validators=[Optional(), Length(max=64)],
+                           render_kw={"spellcheck": "false"})
+    minimum = FloatField("Smallest answer", validators=[Optional()])
+    maximum = FloatField("Largest answer", validators=[Optional()])
+    reverse = BooleanField("Reverse-coded (the scale's scores count backwards for this item)")
+    calculation = TextAreaField("Calculation", validators=[Optional(), Length(max=10_000)],
+                                description="e.g. ${income} div ${household}",
+                                render_kw={"rows": 2, "spellcheck": "false", "class": "code"})
+    rows = FieldList(FormField(MatrixRowForm), min_entries=0)
+    action = HiddenField()  # set by the buttons: save, remove-N, up-N, down-N
+
+
+_texts(QuestionForm, "label", "Label", area=True)
+_texts(QuestionForm, "hint", "Hint", area=True, max_length=2000)
+_texts(QuestionForm, "constraint_message", "Message when refused", area=True, max_length=1000,
+       rows=2)
+
+
+class NewListForm(FlaskForm):
+    name = StringField("New list name", validators=[DataRequired(), Length(max=64)],
+                       render_kw={"spellcheck": "false"})
+
+
+class ChoiceRowForm(Form):
+    value = StringField("Value", validators=[Optional(), Length(max=64)],
+                        render_kw={"spellcheck": "false"})
+    score = FloatField("Score", validators=[Optional()])
+
+
+_texts(ChoiceRowForm, "label", "Label", max_length=1000)
+
+
+class ChoiceListForm(RevisionForm):
+    name = StringField("List name", validators=[DataRequired(), Length(max=64)],
+                       render_kw={"spellcheck": "false"})
+    rows = FieldList(FormField(ChoiceRowForm), min_entries=0)
+    action = HiddenField()  # set by the buttons: save, remove-N, up-N, down-N
+
+
+def row_action(value: str | None) -> tuple[str, int | None]:
+    """``'remove-3'`` -> ``('remove', 3)``; anything else is a plain save."""
+    name, _, index = (value or "").partition("-")
+    if name in ("remove", "up", "down") and index.isdigit():
+        return name, int(index)
+    return "save", None
+
+
+def translation_form(slots, languages: list[str]) -> type[FlaskForm]:
+    """A form class with one text area per (text, language), named ``t<i>_<lang>``."""
+    attrs: dict[str, Any] = {"revision": HiddenField()}
+    for index, slot in enumerate(slots):
+        for lang in languages:
+            attrs[f"t{index}_{lang}"] = TextAreaField(
+                f"{slot.what} ({LANGUAGE_LABELS[lang]})",
+                validators=[Optional(), Length(max=MAX_TEXT)],
+                default=slot.text.get(lang, ""),
+                render_kw={"lang": lang, "rows": 2})
+    return type("TranslationForm", (FlaskForm,), attrs)

@@ -1,0 +1,82 @@
+"""The designer's services: each takes loaded objects, changes them through ``versions`` and
+``editing``, flushes, and leaves the commit to the request edge."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Callable
+from typing import TypeVar
+
+from monitor.extensions import db
+from surveys import schema, versions
+from surveys.library import load_instrument
+from surveys.models import Survey, SurveyVersion
+from surveys.validation import Problem
+
+T = TypeVar("T")
+
+
+class StaleDraft(RuntimeError):
+    """The draft changed since the page was opened (another officer saved it)."""
+
+
+def revision(definition: dict) -> str:
+    """A short fingerprint of a definition, carried by forms to notice concurrent edits."""
+    text = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def edit_draft(version: SurveyVersion, change: Callable[[schema.Survey], T],
+               expected_revision: str | None = None) -> T:
+    """Apply ``change`` (an ``editing`` function) to the draft's definition and save it.
+
+    The row is locked first (on PostgreSQL) so that two saves of the same draft do not
+    interleave; when ``expected_revision`` is given and the stored draft is no longer that
+    revision, nothing changes.
+
+    Raises:
+        StaleDraft: the draft changed since ``expected_revision``.
+        surveys.designer.editing.EditError: the edit is refused (nothing changes).
+        surveys.models.PublishedVersionImmutable: the version is published.
+    """
+    db.session.refresh(version, with_for_update=True)
+    if expected_revision and revision(version.definition) != expected_revision:
+        raise StaleDraft("Someone else saved this draft while you were editing it. Your "
+                         "changes were not saved: check the current draft and try again.")
+    # A deep copy: ``version.schema()`` shares its texts with the loaded JSON, and a change made
+    # in place there would leave the ORM seeing no difference to write.
+    definition = schema.Survey.from_dict(copy.deepcopy(version.definition))
+    result = change(definition)
+    versions.save_draft(version, definition)
+    return result
+
+
+def create_blank(title: schema.Text, audience: str, actor_id: int | None) -> Survey:
+    """A new survey whose first draft has only a title and an audience."""
+    definition = schema.Survey(title={k: v for k, v in title.items() if v}, audience=audience)
+    return versions.create_survey(definition, actor_id=actor_id)
+
+
+def create_from_library(instrument_id: str, actor_id: int | None) -> Survey:
+    """A new survey whose first draft is a copy of a library instrument.
+
+    Raises surveys.library.UnknownInstrument.
+    """
+    return versions.create_survey(load_instrument(instrument_id), instrument=instrument_id,
+                                  actor_id=actor_id)
+
+
+def publish_draft(survey: Survey, actor_id: int | None) -> tuple[SurveyVersion, list[Problem]]:
+    """Publish the survey's draft; returns it and the warnings.
+
+    Raises:
+        surveys.versions.NoDraft: there is no draft.
+        surveys.validation.SurveyInvalid: the draft has errors.
+    """
+    draft = versions.draft(survey)
+    if draft is None:
+        raise versions.NoDraft("There is no draft to publish.")
+    warnings = versions.publish(draft, actor_id=actor_id)
+    return draft, warnings

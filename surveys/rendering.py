@@ -1,0 +1,811 @@
+"""The respondent's form, built at run time from the survey schema, one section (page) at a
+time, in one language.
+
+What lives here, and is shared by the designer's preview and the respondent pages:
+
+* relevance on the server: :func:`settle` (answers of questions that are not relevant dropped,
+  calculations recomputed), :func:`section_relevant`, :func:`visible_questions`,
+  :func:`visible_sections`, :func:`next_section` and :func:`previous_section`;
+* :func:`build_form`: a WTForms form for one section whose fields are named by answer key,
+  with labels, hints, options and messages in the respondent's language, required only when
+  the question is shown, number ranges, constraints with their message in that language;
+* :func:`answers_to_json` / :func:`answers_from_json`: answers as JSON and back, typed by
+  question (dates become ``datetime.date`` again);
+* :data:`UI`: the interface strings (Next, Back, error messages) in uk, ru and en.
+
+Answers are Python values keyed by answer key: ``str`` (text, yes/no, select one, Likert,
+matrix rows, calculations), ``int`` (integer), ``float`` (decimal), ``datetime.date``,
+``list[str]`` (select multiple). An unanswered question has no key.
+
+Questions revealed by this page's own answers (``${housing} = 'other'`` on the housing page)
+appear when the respondent presses Next: the page is shown again with them (see
+:attr:`SectionForm.revealed`), and their answers are checked on the following Next. The
+optional JavaScript that shows them live must follow the same rule.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup
+from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.form import BaseForm
+from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, TextInput
+
+from surveys.expressions import (
+    ExpressionError,
+    evaluate,
+    evaluate_bool,
+    parse_cached,
+    references,
+    to_string,
+)
+from surveys.schema import (
+    LANGUAGES,
+    YES_NO_VALUES,
+    MatrixItem,
+    Question,
+    QuestionType,
+    Section,
+    Survey,
+)
+
+#: Interface strings per language. The next step moves them to Flask-Babel catalogues.
+UI: dict[str, dict[str, str]] = {
+    "en": {
+        "next": "Next",
+        "back": "Back",
+        "finish": "Finish",
+        "required": "This question needs an answer.",
+        "required_word": "required",
+        "not_integer": "Enter a whole number.",
+        "not_number": "Enter a number.",
+        "not_date": "Enter a valid date.",
+        "range": "Enter a number from {minimum} to {maximum}.",
+        "at_least": "Enter a number of at least {minimum}.",
+        "at_most": "Enter a number of at most {maximum}.",
+        "not_choice": "Choose one of the options.",
+        "constraint": "This answer is not accepted. Please check it.",
+        "too_long": "The answer is too long (at most {maximum} characters).",
+        "error_summary": "Please check your answers",
+        "page_of": "Page {page} of {pages}",
+        "yes": "Yes",
+        "no": "No",
+        "choose": "Choose…",
+        "preview": "Preview — answers are not saved",
+        "end_title": "Thank you!",
+        "end_text": "You have answered all the questions.",
+        "revealed": "New questions have appeared, based on your answers. Please answer them too.",
+        "language": "Language",
+        "start_again": "Start again",
+    },
+    "uk": {
+        "next": "Далі",
+        "back": "Назад",
+        "finish": "Завершити",
+        "required": "Це запитання потребує відповіді.",
+        "required_word": "обов'язкове",
+        "not_integer": "Введіть ціле число.",
+        "not_number": "Введіть число.",
+        "not_date": "Введіть правильну дату.",
+        "range": "Введіть число від {minimum} до {maximum}.",
+        "at_least": "Введіть число, не менше ніж {minimum}.",
+        "at_most": "Введіть число, не більше ніж {maximum}.",
+        "not_choice": "Оберіть один із варіантів.",
+        "constraint": "Ця відповідь не приймається. Перевірте її, будь ласка.",
+        "too_long": "Відповідь задовга (не більше {maximum} символів).",
+        "error_summary": "Перевірте, будь ласка, відповіді",
+        "page_of": "Сторінка {page} з {pages}",
+        "yes": "Так",
+        "no": "Ні",
+        "choose": "Оберіть…",
+        "preview": "Попередній перегляд — відповіді не зберігаються",
+        "end_title": "Дякуємо!",
+        "end_text": "Ви відповіли на всі запитання.",
+        "revealed": "Залежно від ваших відповідей з'явилися нові запитання. Дайте, будь ласка, "
+                    "відповідь і на них.",
+        "language": "Мова",
+        "start_again": "Почати знову",
+    },
+    "ru": {
+        "next": "Далее",
+        "back": "Назад",
+        "finish": "Завершить",
+        "required": "Этот вопрос требует ответа.",
+        "required_word": "обязательный",
+        "not_integer": "Введите целое число.",
+        "not_number": "Введите число.",
+        "not_date": "Введите правильную дату.",
+        "range": "Введите число от {minimum} до {maximum}.",
+        "at_least": "Введите число не меньше {minimum}.",
+        "at_most": "Введите число не больше {maximum}.",
+        "not_choice": "Выберите один из вариантов.",
+        "constraint": "Этот ответ не принимается. Проверьте его, пожалуйста.",
+        "too_long": "Ответ слишком длинный (не более {maximum} символов).",
+        "error_summary": "Проверьте, пожалуйста, ответы",
+        "page_of": "Страница {page} из {pages}",
+        "yes": "Да",
+        "no": "Нет",
+        "choose": "Выберите…",
+        "preview": "Предварительный просмотр — ответы не сохраняются",
+        "end_title": "Спасибо!",
+        "end_text": "Вы ответили на все вопросы.",
+        "revealed": "В зависимости от ваших ответов появились новые вопросы. Ответьте, "
+                    "пожалуйста, и на них.",
+        "language": "Язык",
+        "start_again": "Начать заново",
+    },
+}
+
+#: Above this many options a select-one is a drop-down list rather than radio buttons.
+RADIO_LIMIT = 12
+TEXT_MAX = 1000
+LONG_TEXT_MAX = 10_000
+
+
+def ui(language: str, name: str, **values: Any) -> str:
+    """The interface string ``name`` in ``language`` (English when unknown)."""
+    text = UI.get(language, UI["en"]).get(name) or UI["en"][name]
+    return text.format(**values) if values else text
+
+
+def pick_language(survey: Survey, requested: str | None) -> str:
+    """``requested`` when the survey offers it, else its default language."""
+    if requested in survey.languages:
+        return requested  # type: ignore[return-value]
+    return survey.default_language if survey.default_language in LANGUAGES else "en"
+
+
+# --- relevance -------------------------------------------------------------------------------
+
+def _relevant(expression: str | None, values: Mapping[str, Any]) -> bool:
+    """An empty relevance is true; one that does not parse (a draft being edited) shows the
+    question rather than hiding it."""
+    if not expression:
+        return True
+    try:
+        return evaluate_bool(expression, values)
+    except ExpressionError:
+        return True
+
+
+def _calculate(expression: str | None, values: Mapping[str, Any]) -> str | None:
+    if not expression:
+        return None
+    try:
+        text = to_string(evaluate(expression, values))
+    except ExpressionError:
+        return None
+    return None if text in ("", "NaN") else text
+
+
+def settle(survey: Survey, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers as they stand: those of questions (or sections) that are not relevant now
+    are dropped and calculations are recomputed, in form order, until nothing changes."""
+    values = {k: v for k, v in answers.items() if not _empty(v)}
+    for _ in range(len(survey.sections) + 2):
+        before = dict(values)
+        for section in survey.sections:
+            shown = _relevant(section.relevant, values)
+            for question in section.questions:
+                keys = question.answer_keys()
+                if not shown or not _relevant(question.relevant, values):
+                    for key in keys:
+                        values.pop(key, None)
+                    continue
+                if question.type == QuestionType.calculate:
+                    result = _calculate(question.calculation, values)
+                    if result is None:
+                        values.pop(question.key, None)
+                    else:
+                        values[question.key] = result
+        if values == before:
+            break
+    return values
+
+
+def section_relevant(survey: Survey, section: Section, answers: Mapping[str, Any]) -> bool:
+    return _relevant(section.relevant, settle(survey, answers))
+
+
+def visible_questions(survey: Survey, section: Section,
+                      answers: Mapping[str, Any]) -> list[Question]:
+    """The questions of ``section`` a respondent sees given ``answers``: none when the section
+    is not relevant; never calculations."""
+    values = settle(survey, answers)
+    if not _relevant(section.relevant, values):
+        return []
+    return [q for q in section.questions
+            if q.type != QuestionType.calculate and _relevant(q.relevant, values)]
+
+
+def visible_sections(survey: Survey, answers: Mapping[str, Any]) -> list[Section]:
+    """The pages a respondent goes through given ``answers``."""
+    return [s for s in survey.sections if visible_questions(survey, s, answers)]
+
+
+def next_section(survey: Survey, index: int, answers: Mapping[str, Any]) -> int | None:
+    """The index of the next page to show after page ``index`` (0-based), or None at the end."""
+    for i in range(index + 1, len(survey.sections)):
+        if visible_questions(survey, survey.sections[i], answers):
+            return i
+    return None
+
+
+def previous_section(survey: Survey, index: int, answers: Mapping[str, Any]) -> int | None:
+    """The index of the page before page ``index`` (0-based), or None at the start."""
+    for i in range(min(index, len(survey.sections)) - 1, -1, -1):
+        if visible_questions(survey, survey.sections[i], answers):
+            return i
+    return None
+
+
+# --- answers as JSON -------------------------------------------------------------------------
+
+def answers_to_json(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers as JSON-ready values (dates as ``YYYY-MM-DD``)."""
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in answers.items()
+            if not _empty(v)}
+
+
+def answers_from_json(survey: Survey, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers read back from JSON, typed by question; keys that are not answer keys of
+    ``survey`` and values of the wrong shape are dropped."""
+    kinds: dict[str, QuestionType] = {}
+    for question in survey.questions():
+        for key in question.answer_keys():
+            kinds[key] = question.type
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = kinds.get(key)
+        if kind is None or _empty(value):
+            continue
+        try:
+            if kind == QuestionType.date:
+                out[key] = date.fromisoformat(str(value))
+            elif kind == QuestionType.integer:
+                out[key] = int(value)
+            elif kind == QuestionType.decimal:
+                out[key] = float(value)
+            elif kind == QuestionType.select_multiple:
+                out[key] = [str(v) for v in value] if isinstance(value, list) else str(value).split()
+            else:
+                out[key] = str(value)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == ()
+
+
+# --- fields ----------------------------------------------------------------------------------
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+class _Answer:
+    """What every answer field knows: its question, the language, and how to read its answer."""
+
+    question: Question
+    language: str
+    item: MatrixItem | None = None
+
+    def _setup(self, question: Question, language: str, item: MatrixItem | None) -> None:
+        self.question = question
+        self.language = language
+        self.item = item
+
+    def answer(self) -> Any:
+        """The answer as a Python value, None when unanswered or unreadable."""
+        return None if _empty(self.data) or self.process_errors else self.data  # type: ignore[attr-defined]
+
+
+class TextAnswer(_Answer, StringField):
+    def __init__(self, *args, question, language, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup(question, language, item)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip()
+
+
+class LongTextAnswer(_Answer, TextAreaField):
+    def __init__(self, *args, question, language, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup(question, language, item)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip()
+
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+class NumberAnswer(_Answer, Field):
+    """A whole or decimal number typed as text: spaces between digit groups and a decimal comma
+    are accepted, as people write them in Ukrainian and Russian."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, question, language, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup(question, language, item)
+        self.raw = ""
+
+    def _value(self) -> str:
+        if self.raw:
+            return self.raw
+        return "" if self.data is None else _number_text(self.data)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.raw = (valuelist[0] or "").strip()
+        text = re.sub(r"[\s\u00a0\u202f]", "", self.raw).replace(",", ".")
+        if not text:
+            self.data = None
+            return
+        if self.question.type == QuestionType.integer:
+            if not _INTEGER.match(text):
+                self.data = None
+                raise ValueError(ui(self.language, "not_integer"))
+            self.data = int(text)
+        else:
+            if not _DECIMAL.match(text):
+                self.data = None
+                raise ValueError(ui(self.language, "not_number"))
+            self.data = float(text)
+
+
+class DateAnswer(_Answer, Field):
+    """``<input type="date">``: the browser sends ``YYYY-MM-DD`` whatever it displays."""
+
+    widget = TextInput(input_type="date")
+
+    def __init__(self, *args, question, language, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup(question, language, item)
+        self.raw = ""
+
+    def _value(self) -> str:
+        if self.raw:
+            return self.raw
+        return self.data.isoformat() if isinstance(self.data, date) else (self.data or "")
+
+    def process_data(self, value):
+        if isinstance(value, str) and value:
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                value = None
+        self.data = value
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.raw = (valuelist[0] or "").strip()
+        if not self.raw:
+            self.data = None
+            return
+        try:
+            self.data = date.fromisoformat(self.raw)
+        except ValueError:
+            self.data = None
+            raise ValueError(ui(self.language, "not_date")) from None
+
+
+class OneAnswer(_Answer, RadioField):
+    """One option: radio buttons (yes/no, select one, Likert, a matrix row)."""
+
+    def __init__(self, *args, question, language, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup(question, language, item)
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist and valuelist[0] else None
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in {c.value for c in self.choices}:
+            raise StopValidation(ui(self.language, "not_choice"))
+
+
+class ListAnswer(OneAnswer):
+    """One option from a long list: a drop-down, with a blank first option."""
+
+    widget = SelectField.widget
+    option_widget = SelectField.option_widget
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in {c.value for c in self.choices if c.value}:
+            raise StopValidation(ui(self.language, "not_choice"))
+
+
+class ManyAnswer(_Answer, SelectMultipleField):
+    """Any number of options: checkboxes."""
+
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, question, language, item=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup(question, language, item)
+
+    def process_data(self, value):
+        self.data = list(value) if value else []
+
+    def process_formdata(self, valuelist):
+        self.data = [v for v in valuelist if v]
+
+    def pre_validate(self, form):
+        values = {c.value for c in self.choices}
+        if any(v not in values for v in self.data or []):
+            raise StopValidation(ui(self.language, "not_choice"))
+
+
+def _check_answer(form: SectionForm, field: _Answer) -> None:
+    """The one validator of every answer field: required, length, range, then constraint."""
+    if field.process_errors:
+        raise StopValidation()  # the reading error says it already
+    question, language = field.question, field.language
+    value = field.answer()
+    required = question.required
+    if field.item is not None and field.item.required is not None:
+        required = field.item.required
+    if value is None:
+        if required:
+            raise StopValidation(ui(language, "required"))
+        raise StopValidation()  # nothing to check on an empty answer
+    if isinstance(value, str):
+        limit = LONG_TEXT_MAX if question.type == QuestionType.long_text else TEXT_MAX
+        if len(value) > limit:
+            raise StopValidation(ui(language, "too_long", maximum=limit))
+    if question.type in (QuestionType.integer, QuestionType.decimal):
+        low, high = question.minimum, question.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            if low is not None and high is not None:
+                message = ui(language, "range", minimum=_number_text(low),
+                             maximum=_number_text(high))
+            elif low is not None:
+                message = ui(language, "at_least", minimum=_number_text(low))
+            else:
+                message = ui(language, "at_most", maximum=_number_text(high))
+            raise StopValidation(message)
+    if question.constraint:
+        try:
+            ok = evaluate_bool(question.constraint, form.values, current=value)
+        except ExpressionError:
+            ok = True  # a draft's broken constraint is the designer's problem, not the respondent's
+        if not ok:
+            message = form.survey.text(question.constraint_message, language) \
+                if question.constraint_message else ""
+            raise ValidationError(message or ui(language, "constraint"))
+
+
+# --- what the template shows -----------------------------------------------------------------
+
+@dataclass
+class Row:
+    """One row of a matrix question as shown."""
+
+    item: MatrixItem
+    label: str
+    field: OneAnswer
+    required: bool
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.field.id}-0"
+
+
+@dataclass
+class Shown:
+    """One question as the respondent sees it.
+
+    ``kind`` tells the template how to draw it: ``text``, ``long_text``, ``number``, ``date``,
+    ``radios``, ``select``, ``checks``, ``likert``, ``matrix`` or ``note``.
+    """
+
+    question: Question
+    kind: str
+    label: str
+    hint: str
+    required: bool
+    field: Field | None = None
+    rows: list[Row] = dataclass_field(default_factory=list)
+    columns: list[str] = dataclass_field(default_factory=list)
+    revealed: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.question.key
+
+    @property
+    def dom_id(self) -> str:
+        return f"q-{self.question.key}"
+
+    @property
+    def anchor(self) -> str:
+        """Where the error summary links: the input, or the first option of a group."""
+        if self.kind in ("radios", "checks", "likert"):
+            return f"{self.field.id}-0"
+        if self.kind == "matrix":
+            bad = next((r for r in self.rows if r.field.errors), self.rows[0] if self.rows else None)
+            return bad.anchor if bad else self.dom_id
+        return self.field.id if self.field is not None else self.dom_id
+
+    @property
+    def errors(self) -> list[str]:
+        if self.field is not None:
+            return list(self.field.errors)
+        return [e for r in self.rows for e in r.field.errors]
+
+    def described_by(self, *, errors: bool = True) -> str:
+        """The ids of the hint and the error messages, for ``aria-describedby``."""
+        ids = []
+        if self.hint:
+            ids.append(f"{self.dom_id}-hint")
+        if errors and self.field is not None and self.field.errors:
+            ids.append(f"{self.dom_id}-error")
+        return " ".join(ids)
+
+
+# --- the form --------------------------------------------------------------------------------
+
+class SectionForm(BaseForm):
+    """The answers of one section, with relevance applied.
+
+    Fields are named by answer key (``form[key]``); the page's CSRF token is the template's
+    (the app protects every POST). Use :func:`build_form` to make one.
+    """
+
+    def __init__(self, survey: Survey, section: Section, language: str,
+                 answers: Mapping[str, Any], fields: list[tuple[str, Any]],
+                 questions: dict[str, Question]) -> None:
+        super().__init__(fields, prefix="")
+        self.survey = survey
+        self.section = section
+        self.language = language
+        self.before = dict(answers)
+        self._questions = questions
+        self.revealed: set[str] = set()
+        self.values: dict[str, Any] = {}
+
+    @property
+    def ui(self) -> dict[str, str]:
+        return UI.get(self.language, UI["en"])
+
+    @property
+    def title(self) -> str:
+        return self.survey.text(self.section.title, self.language)
+
+    def page_answers(self) -> dict[str, Any]:
+        """This page's answers as the fields read them (unreadable ones left out)."""
+        out = {}
+        for name, f in self._fields.items():
+            value = f.answer()
+            if value is not None:
+                out[name] = value
+        return out
+
+    def merged(self) -> dict[str, Any]:
+        """The answers so far with this page's replaced by what the fields hold, settled."""
+        own = {k for q in self.section.questions for k in q.answer_keys()}
+        return settle(self.survey, {**{k: v for k, v in self.before.items() if k not in own},
+                                    **self.page_answers()})
+
+    def answers(self) -> dict[str, Any]:
+        """Every answer after this page (hidden questions' answers dropped)."""
+        return self.merged()
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ARG002
+        """Check the questions shown both before and after this page's answers.
+
+        A question this page's answers have just revealed is not checked yet (the respondent
+        has not seen it) but recorded in ``revealed``; a hidden one is not checked and its
+        answer is dropped from :meth:`answers`.
+        """
+        self.values = self.merged()
+        shown = {q.key for q in visible_questions(self.survey, self.section, self.before)}
+        now = {q.key for q in visible_questions(self.survey, self.section, self.values)}
+        self.revealed = {k for k in now - shown
+                         if self._questions[k].type != QuestionType.note}
+        ok = True
+        for f in self._fields.values():
+            if f.question.key in now and f.question.key not in self.revealed:
+                ok = f.validate(self) and ok
+            else:
+                f.errors = []
+        return ok
+
+    @property
+    def items(self) -> list[Shown]:
+        """The questions to show, in order, given the answers as they stand."""
+        values = self.merged()
+        out = []
+        for q in visible_questions(self.survey, self.section, values):
+            out.append(self._shown(q))
+        return out
+
+    @property
+    def error_list(self) -> list[tuple[str, str, str]]:
+        """(anchor, label, message) of every error shown, for the summary at the top."""
+        out = []
+        for item in self.items:
+            if item.kind == "matrix":
+                for row in item.rows:
+                    for message in row.field.errors:
+                        out.append((row.anchor, row.label, message))
+            elif item.field is not None:
+                for message in item.field.errors:
+                    out.append((item.anchor, item.label, message))
+        return out
+
+    def _shown(self, q: Question) -> Shown:
+        text = self.survey.text
+        lang = self.language
+        label = text(q.label, lang)
+        hint = text(q.hint, lang) if q.hint else ""
+        shown = Shown(question=q, kind="note", label=label, hint=hint, required=q.required,
+                      revealed=q.key in self.revealed)
+        if q.type == QuestionType.note:
+            return shown
+        if q.type == QuestionType.matrix:
+            choice_list = self.survey.choice_list(q)
+            shown.kind = "matrix"
+            shown.columns = [text(c.label, lang) for c in choice_list.choices] if choice_list else []
+            for item in q.items:
+                required = q.required if item.required is None else item.required
+                shown.rows.append(Row(item, text(item.label, lang), self._fields[item.key],
+                                      required))
+            return shown
+        shown.field = self._fields[q.key]
+        shown.kind = {
+            QuestionType.text: "text", QuestionType.long_text: "long_text",
+            QuestionType.integer: "number", QuestionType.decimal: "number",
+            QuestionType.date: "date", QuestionType.yes_no: "radios",
+            QuestionType.select_multiple: "checks", QuestionType.likert: "likert",
+        }.get(q.type, "radios")
+        if q.type == QuestionType.select_one and isinstance(shown.field, ListAnswer):
+            shown.kind = "select"
+        return shown
+
+
+def build_form(survey: Survey, section: Section, language: str,
+               answers: Mapping[str, Any] | None = None, formdata=None) -> SectionForm:
+    """The form of ``section`` in ``language``, filled from ``answers`` or, when given, from
+    ``formdata`` (a ``MultiDict`` such as ``request.form``).
+
+    Every answerable question of the section gets a field (matrix rows one each, keyed by the
+    row key), so that relevance can be decided on the answers as posted; :attr:`SectionForm.items`
+    lists the ones to show. Calculations have no field.
+    """
+    answers = dict(answers or {})
+    language = pick_language(survey, language)
+    fields: list[tuple[str, Any]] = []
+    questions: dict[str, Question] = {}
+    for q in section.questions:
+        questions[q.key] = q
+        if q.type in (QuestionType.note, QuestionType.calculate):
+            continue
+        if q.type == QuestionType.matrix:
+            options = _options(survey, q, language)
+            for item in q.items:
+                fields.append((item.key, OneAnswer(
+                    survey.text(item.label, language), validators=[_check_answer],
+                    choices=options, id=f"q-{item.key}", question=q, language=language,
+                    item=item)))
+            continue
+        fields.append((q.key, _field(survey, q, language)))
+    form = SectionForm(survey, section, language, answers, fields, questions)
+    own = {k for q in section.questions for k in q.answer_keys()}
+    form.process(formdata, data={k: v for k, v in answers.items() if k in own})
+    if formdata is None:
+        form.values = form.merged()
+    return form
+
+
+def _options(survey: Survey, q: Question, language: str) -> list[SelectChoice]:
+    if q.type == QuestionType.yes_no:
+        return [SelectChoice(v, ui(language, v)) for v in YES_NO_VALUES]
+    choice_list = survey.choice_list(q)
+    if choice_list is None:
+        return []
+    return [SelectChoice(c.value, survey.text(c.label, language) or c.value)
+            for c in choice_list.choices]
+
+
+def _field(survey: Survey, q: Question, language: str):
+    label = survey.text(q.label, language)
+    common = {"validators": [_check_answer], "id": f"q-{q.key}", "question": q,
+              "language": language}
+    if q.type == QuestionType.text:
+        return TextAnswer(label, render_kw={"autocomplete": "off"}, **common)
+    if q.type == QuestionType.long_text:
+        return LongTextAnswer(label, render_kw={"rows": 4}, **common)
+    if q.type in (QuestionType.integer, QuestionType.decimal):
+        render = {"inputmode": "numeric" if q.type == QuestionType.integer else "decimal",
+                  "autocomplete": "off"}
+        return NumberAnswer(label, render_kw=render, **common)
+    if q.type == QuestionType.date:
+        return DateAnswer(label, **common)
+    options = _options(survey, q, language)
+    if q.type == QuestionType.select_multiple:
+        return ManyAnswer(label, choices=options, **common)
+    if q.type == QuestionType.select_one and len(options) > RADIO_LIMIT:
+        return ListAnswer(label, choices=[SelectChoice("", ui(language, "choose")), *options],
+                          **common)
+    return OneAnswer(label, choices=options, **common)
+
+
+# --- small helpers for templates --------------------------------------------------------------
+
+def paragraphs(text: str) -> Markup:
+    """Plain text with blank lines as paragraphs and line breaks kept (escaped)."""
+    parts = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return Markup("").join(Markup("<p>{}</p>").format(
+        Markup("<br>").join(p.split("\n"))) for p in parts)
+
+
+def format_answer(value: Any) -> str:
+    """An answer as text, for summaries."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return _number_text(value) if math.isfinite(value) else str(value)
+    return str(value)
+
+
+def _undecided(expression: str | None, values: Mapping[str, Any]) -> bool:
+    """True when ``expression`` refers to a question not answered yet (so it may still change)."""
+    if not expression:
+        return False
+    try:
+        return bool(references(parse_cached(expression)) - set(values))
+    except ExpressionError:
+        return False
+
+
+def may_show(survey: Survey, section: Section, answers: Mapping[str, Any]) -> bool:
+    """Whether the respondent may still see ``section``: it shows now, or it depends on
+    questions not answered yet (the consent page does not know yet whether more follow)."""
+    if visible_questions(survey, section, answers):
+        return True
+    values = settle(survey, answers)
+
+    def open_(expression: str | None) -> bool:
+        return _relevant(expression, values) or _undecided(expression, values)
+
+    return open_(section.relevant) and any(
+        q.type != QuestionType.calculate and open_(q.relevant) for q in section.questions)
+
+
+def is_last_page(survey: Survey, index: int, answers: Mapping[str, Any]) -> bool:
+    """Whether no page after ``index`` can follow (the button then says Finish)."""
+    return not any(may_show(survey, s, answers) for s in survey.sections[index + 1:])
+
+
+def page_position(survey: Survey, index: int, answers: Mapping[str, Any]) -> tuple[int, int]:
+    """(page number, pages) as the respondent counts them: the pages they have gone through
+    and the ones that may still follow."""
+    pages = [i for i, s in enumerate(survey.sections)
+             if i == index or may_show(survey, s, answers)]
+    return pages.index(index) + 1, len(pages)
+
+
+def languages_of(survey: Survey) -> Iterable[str]:
+    return [lang for lang in LANGUAGES if lang in survey.languages]
