@@ -13,6 +13,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises:
         monitor.config.ConfigError: when the configuration cannot be used.
     """
+    import surveys.fieldwork_models  # noqa: F401  (registers the fieldwork tables on db.metadata)
     import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
     from monitor import cli, errors, registry, security_headers
     from monitor.admin import views as admin_views

@@ -2,6 +2,7 @@
 
 from monitor.models.accounts import Role, User
 from monitor.models.audit import AuditEvent
+from monitor.models.followup import DEFAULT_WAVES, FollowUpPlan, PlanWave
 from monitor.models.registry import (
     AGE_BROAD,
     EXPLOIT_TYPES,
@@ -31,11 +32,14 @@ __all__ = [
     "ORGANISATION_KINDS",
     "PROFESSIONS",
     "SERVICES",
+    "DEFAULT_WAVES",
     "AssistanceEpisode",
     "AssistedPerson",
     "AuditEvent",
+    "FollowUpPlan",
     "Organisation",
     "PersonContact",
+    "PlanWave",
     "Provider",
     "Region",
     "ThrottleCounter",
