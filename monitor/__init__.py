@@ -22,7 +22,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from monitor.config import load_config
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.home import views as home_views
+    from monitor.fieldwork import bp as fieldwork_bp
     from surveys.designer.views import bp as designer_bp
+    from surveys.respondent import bp as respondent_bp
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, test_config))
@@ -41,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(designer_bp)
+    app.register_blueprint(fieldwork_bp)
+    app.register_blueprint(respondent_bp)
     registry.register_views()
     app.register_blueprint(registry.bp)
     return app
