@@ -23,6 +23,7 @@ from bench.support import Row, print_table
 BENCHMARKS = {
     "import": "bench.bench_import",
     "demo": "bench.bench_demo",
+    "surveys": "bench.bench_surveys",
 }
 
 

@@ -11,6 +11,7 @@ A survey is stored as JSON (``to_dict``/``from_dict``) inside a ``SurveyVersion`
 
 from __future__ import annotations
 
+import copy
 import enum
 import re
 from collections.abc import Iterator
@@ -209,7 +210,12 @@ class Survey:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Survey:
-        """Build a survey from ``to_dict`` output. Raises SchemaError on a malformed document."""
+        """Build a survey from ``to_dict`` output. Raises SchemaError on a malformed document.
+
+        The input is copied first: the survey must never share a label dict or a list with the
+        document it came from (a stored definition, another survey), or editing one edits both.
+        """
+        data = copy.deepcopy(data)
         try:
             sections = [
                 Section(**{**_only(Section, s), "questions": [

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Callable
@@ -47,7 +46,7 @@ def edit_draft(version: SurveyVersion, change: Callable[[schema.Survey], T],
                          "changes were not saved: check the current draft and try again.")
     # A deep copy: ``version.schema()`` shares its texts with the loaded JSON, and a change made
     # in place there would leave the ORM seeing no difference to write.
-    definition = schema.Survey.from_dict(copy.deepcopy(version.definition))
+    definition = schema.Survey.from_dict(version.definition)
     result = change(definition)
     versions.save_draft(version, definition)
     return result
