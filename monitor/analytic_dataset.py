@@ -1,0 +1,219 @@
+"""The analytic dataset: one row per respondent and wave, ready for ``analysis``.
+
+For an outcome survey, every invitation of its follow-up plans is a row (so non-response is in the
+data, not silently missing), carrying:
+
+* the wave (name and months after the anchor), the reference date (the wave's due date), the
+  invitation status and a ``responded`` indicator (1 when the response was submitted);
+* the scored outcomes of the response, by the instrument's rules (``surveys.scoring``), typed
+  answers by question key, and item scores for ordinal models;
+* covariates of the respondent (CTDC names for assisted persons; profession for providers), the
+  region and whether it was a pilot region (joined before 2014);
+* the training exposure at the reference date (``monitor.exposure``'s rules for persons; for
+  providers, their own attended training held strictly before the reference date);
+* cluster identifiers: for persons the main provider (of their first episode), that provider's
+  organisation and caseload (episodes in the registry), and the region.
+
+Built with one query per table into DataFrames and pandas merges; no ORM object per row. The
+module lives in ``monitor`` because it reads the tables that ``monitor`` and ``surveys`` own; what
+it returns is plain pandas, which ``analysis`` takes from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+
+from monitor.exposure import DAYS_PER_MONTH, Cutoff, exposure_frame
+from monitor.extensions import db
+from monitor.models import (
+    AssistanceEpisode,
+    AssistedPerson,
+    FollowUpPlan,
+    PlanWave,
+    Provider,
+    Region,
+    TrainingAttendance,
+    TrainingSession,
+)
+from surveys.answers_frame import answers_frame, typed_answers
+from surveys.fieldwork_models import Invitation
+from surveys.models import Survey, SurveyVersion
+from surveys.schema import Survey as SurveySchema
+from surveys.scoring import apply_scores, item_scores, scored_items
+
+#: The year the programme left its pilot: regions that joined before it are pilot regions.
+PILOT_UNTIL_YEAR = 2013
+PERSON_COVARIATES = ("gender", "age_broad", "type_of_exploit", "citizenship", "majority_status")
+PROVIDER_COVARIATES = ("profession",)
+
+
+class DatasetError(LookupError):
+    """The survey cannot give an analytic dataset (unknown, not fielded, or not an outcome survey)."""
+
+
+@dataclass(frozen=True)
+class AnalyticDataset:
+    """The frame and what its columns are for."""
+
+    survey_id: int
+    audience: str
+    frame: pd.DataFrame
+    #: Scale scores, binary indicators and ordinal items, by kind.
+    scores: tuple[str, ...] = ()
+    binary: tuple[str, ...] = ()
+    ordinal: tuple[str, ...] = ()
+    covariates: tuple[str, ...] = ()
+    clusters: tuple[str, ...] = ()
+    waves: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def responses(self) -> pd.DataFrame:
+        """The rows with a submitted response."""
+        return self.frame[self.frame["responded"] == 1]
+
+
+def build_dataset(survey_id: int, cutoff: Cutoff = "episode_start") -> AnalyticDataset:
+    """The analytic dataset of ``survey_id`` (see the module docstring).
+
+    Raises:
+        DatasetError: when the survey does not exist, has no published version or no invitations.
+    """
+    survey = db.session.get(Survey, survey_id)
+    if survey is None:
+        raise DatasetError(f"There is no survey {survey_id}.")
+    if survey.audience not in ("person", "provider"):
+        raise DatasetError("Only surveys of assisted persons or of providers have outcomes to analyse.")
+    definition = _latest_published(survey_id)
+    invitations = _invitations(survey_id)
+    if invitations.empty:
+        raise DatasetError("This survey has no invitations yet: plan its follow-up waves first.")
+
+    answers = answers_frame(survey_id)
+    typed = typed_answers(definition, answers)
+    scored = apply_scores(definition, typed)
+    ordinal = item_scores(definition, answers, reverse=False).add_suffix("__item")
+    scored = pd.concat([scored, ordinal], axis=1)
+    scored = (scored.drop(columns=["wave", "person_id", "provider_id"], errors="ignore")
+              .rename(columns={"status": "response_status"}))
+
+    frame = invitations.merge(scored, how="left", on="invitation_id")
+    frame["responded"] = (frame["status"] == "completed").astype("int64")
+    frame["consent_refused"] = (frame["status"] == "declined").astype("int64")
+    if survey.audience == "person":
+        frame = _with_person_context(frame, survey_id, cutoff)
+        covariates = PERSON_COVARIATES + ("pilot_region", "provider_caseload")
+        clusters = ("main_provider_id", "organisation_id", "region_id")
+    else:
+        frame = _with_provider_context(frame)
+        covariates = PROVIDER_COVARIATES + ("pilot_region",)
+        clusters = ("provider_id", "organisation_id", "region_id")
+    frame = frame.sort_values(["respondent_key", "wave_months"], kind="stable").reset_index(drop=True)
+    binary = tuple(q.key for q in definition.questions()
+                   if q.key in frame.columns and _is_binary(frame[q.key]))
+    waves = tuple(frame.drop_duplicates("wave").sort_values("wave_months")["wave"])
+    return AnalyticDataset(
+        survey_id=survey_id, audience=survey.audience, frame=frame,
+        scores=tuple(s.key for s in definition.scores),
+        binary=binary,
+        ordinal=tuple(f"{key}__item" for key in scored_items(definition) if f"{key}__item" in frame.columns),
+        covariates=covariates, clusters=clusters, waves=waves,
+    )
+
+
+def _latest_published(survey_id: int) -> SurveySchema:
+    row = db.session.execute(
+        select(SurveyVersion.definition).where(SurveyVersion.survey_id == survey_id,
+                                               SurveyVersion.status == "published")
+        .order_by(SurveyVersion.number.desc()).limit(1)).first()
+    if row is None:
+        raise DatasetError("This survey has no published version, so nothing was asked yet.")
+    return SurveySchema.from_dict(row.definition)
+
+
+def _invitations(survey_id: int) -> pd.DataFrame:
+    versions = select(SurveyVersion.id).where(SurveyVersion.survey_id == survey_id)
+    stmt = (
+        select(Invitation.id.label("invitation_id"), Invitation.plan_id, Invitation.wave,
+               PlanWave.offset_months.label("wave_months"), Invitation.respondent_key,
+               Invitation.person_id, Invitation.provider_id, Invitation.region_id,
+               Region.code.label("region"), Region.joined_year, Invitation.anchor_date,
+               Invitation.due_on.label("ref_date"), Invitation.status)
+        .join(FollowUpPlan, FollowUpPlan.id == Invitation.plan_id)
+        .join(PlanWave, (PlanWave.plan_id == Invitation.plan_id) & (PlanWave.name == Invitation.wave))
+        .outerjoin(Region, Region.id == Invitation.region_id)
+        .where(FollowUpPlan.survey_version_id.in_(versions))
+    )
+    frame = _frame(stmt)
+    frame["ref_date"] = pd.to_datetime(frame["ref_date"])
+    frame["pilot_region"] = (frame["joined_year"] <= PILOT_UNTIL_YEAR).astype("int64")
+    return frame.drop(columns=["joined_year"])
+
+
+def _with_person_context(frame: pd.DataFrame, survey_id: int, cutoff: Cutoff) -> pd.DataFrame:
+    invited = _invited(survey_id, Invitation.person_id)
+    covariates = _frame(select(AssistedPerson.id.label("person_id"),
+                               *(getattr(AssistedPerson, c) for c in PERSON_COVARIATES))
+                        .where(AssistedPerson.id.in_(invited)))
+    # The main provider is the provider of the person's first episode (earliest start, then id).
+    episodes = _frame(select(AssistanceEpisode.person_id, AssistanceEpisode.provider_id)
+                      .where(AssistanceEpisode.person_id.in_(invited))
+                      .order_by(AssistanceEpisode.person_id, AssistanceEpisode.started_on, AssistanceEpisode.id))
+    main = (episodes.drop_duplicates("person_id")
+            .rename(columns={"provider_id": "main_provider_id"}))
+    caseload = _frame(select(AssistanceEpisode.provider_id.label("main_provider_id"),
+                             func.count().label("provider_caseload"))
+                      .group_by(AssistanceEpisode.provider_id))
+    providers = _frame(select(Provider.id.label("main_provider_id"), Provider.organisation_id,
+                              Provider.profession.label("main_provider_profession")))
+    exposure = exposure_frame(frame[["person_id", "ref_date"]].astype({"person_id": "int64"}), cutoff)
+    out = frame.join(exposure.drop(columns=["person_id", "ref_date"]))
+    out["trained"] = out["trained"].astype("int64")
+    out = (out.merge(covariates, how="left", on="person_id")
+              .merge(main, how="left", on="person_id")
+              .merge(caseload, how="left", on="main_provider_id")
+              .merge(providers, how="left", on="main_provider_id"))
+    out["provider_caseload"] = out["provider_caseload"].fillna(0).astype("int64")
+    return out
+
+
+def _invited(survey_id: int, column):
+    """A subquery of the persons (or providers) invited to any plan of ``survey_id``."""
+    versions = select(SurveyVersion.id).where(SurveyVersion.survey_id == survey_id)
+    plans = select(FollowUpPlan.id).where(FollowUpPlan.survey_version_id.in_(versions))
+    return select(column).where(Invitation.plan_id.in_(plans), column.is_not(None)).distinct()
+
+
+def _with_provider_context(frame: pd.DataFrame) -> pd.DataFrame:
+    providers = _frame(select(Provider.id.label("provider_id"), Provider.profession, Provider.organisation_id))
+    attended = _frame(
+        select(TrainingAttendance.provider_id, TrainingSession.held_on, TrainingAttendance.hours_attended)
+        .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
+        .where(TrainingAttendance.hours_attended > 0))
+    attended["held_on"] = pd.to_datetime(attended["held_on"])
+    keys = frame[["invitation_id", "provider_id", "ref_date"]].astype({"provider_id": "int64"})
+    pairs = keys.merge(attended, on="provider_id", how="inner")
+    pairs = pairs[pairs["held_on"] < pairs["ref_date"]]  # strictly before, as for persons
+    per = pairs.groupby("invitation_id").agg(training_hours=("hours_attended", "sum"),
+                                             last_training=("held_on", "max"))
+    out = frame.merge(per, how="left", left_on="invitation_id", right_index=True)
+    out["training_hours"] = out["training_hours"].fillna(0.0)
+    out["trained"] = (out["training_hours"] > 0).astype("int64")
+    out["months_since_training"] = (out["ref_date"] - out["last_training"]).dt.days / DAYS_PER_MONTH
+    return out.drop(columns=["last_training"]).merge(providers, how="left", on="provider_id")
+
+
+def _is_binary(values: pd.Series) -> bool:
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    return not numbers.empty and bool(np.isin(numbers.unique(), [0.0, 1.0]).all()) \
+        and numbers.size == values.notna().sum()
+
+
+def _frame(stmt) -> pd.DataFrame:
+    result = db.session.execute(stmt)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
