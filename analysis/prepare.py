@@ -1,0 +1,310 @@
+"""Input checking shared by every estimator: columns, missing values, coding, design matrix.
+
+Every model reads its data through `prepare`, so that a misspelt column, an all-missing outcome, a
+constant exposure or a covariate that duplicates another is reported once, in plain words, the
+same way whichever method was asked for; and so that complete-case dropping is always counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.results import AnalysisError
+
+INTERCEPT = "Intercept"
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """How the exposure was coded: two groups (0 = `low`, 1 = `high`) or a numeric dose."""
+
+    binary: bool
+    low: Any = None
+    high: Any = None
+
+    def describe(self) -> dict[str, Any]:
+        if not self.binary:
+            return {"kind": "numeric"}
+        return {"kind": "binary", "0": _plain(self.low), "1": _plain(self.high)}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Complete cases ready for a model: outcome `y`, design `X` (intercept, exposure, covariates).
+
+    `X`'s exposure column is named like the exposure and is 0/1 when the exposure is binary.
+    `data` holds the complete-case rows of the columns used, in their original coding.
+    """
+
+    outcome: str
+    exposure: str
+    covariates: tuple[str, ...]
+    cluster: str | None
+    data: pd.DataFrame
+    y: pd.Series
+    X: pd.DataFrame
+    groups: pd.Series | None
+    exposure_info: Exposure
+    outcome_binary: bool
+    warnings: tuple[str, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def n_clusters(self) -> int | None:
+        return None if self.groups is None else int(self.groups.nunique())
+
+    @property
+    def t(self) -> pd.Series:
+        """The exposure as used in the model (0/1 when binary)."""
+        return self.X[self.exposure]
+
+    def arms(self) -> tuple[pd.Series, pd.Series]:
+        """Outcome values in the exposed (1) and comparison (0) groups; binary exposure only."""
+        t = self.t
+        return self.y[t == 1], self.y[t == 0]
+
+    def with_warning(self, *messages: str) -> Prepared:
+        from dataclasses import replace
+
+        return replace(self, warnings=self.warnings + tuple(messages))
+
+
+def as_columns(columns: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Covariates given as "a,b" or as a sequence, as a tuple without blanks or repeats."""
+    if columns is None:
+        return ()
+    if isinstance(columns, str):
+        columns = columns.split(",")
+    out: list[str] = []
+    for c in columns:
+        c = str(c).strip()
+        if c and c not in out:
+            out.append(c)
+    return tuple(out)
+
+
+def prepare(
+    df: pd.DataFrame,
+    outcome: str,
+    exposure: str,
+    covariates: str | Sequence[str] = (),
+    cluster: str | None = None,
+    *,
+    extra: Sequence[str] = (),
+    outcome_kind: Literal["numeric", "ordinal"] = "numeric",
+    need_binary_exposure: bool = False,
+    exposed: Any = None,
+    method: str = "",
+) -> Prepared:
+    """Check the columns and return complete cases with the design matrix.
+
+    `extra` are further columns that must be present and complete (a region for a mixed model).
+    `exposed` names the exposure value that counts as exposed when the exposure has two values
+    (by default the larger, or the later in sort order for text).
+
+    Raises AnalysisError for unknown columns, an outcome or exposure without usable values, a
+    constant outcome or exposure, a non-numeric outcome where a number is needed, a non-binary
+    exposure where `need_binary_exposure`, and an exposure that the covariates determine.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise AnalysisError("The data must be a table (a pandas DataFrame).")
+    covariates = as_columns(covariates)
+    extra = tuple(c for c in as_columns(extra) if c)
+    _check_columns(df, outcome, exposure, covariates, cluster, extra)
+    notes: list[str] = []
+
+    used = list(dict.fromkeys([outcome, exposure, *covariates, *([cluster] if cluster else []), *extra]))
+    data = df[used]
+    for col, role in ((outcome, "outcome"), (exposure, "exposure")):
+        if data[col].notna().sum() == 0:
+            raise AnalysisError(f"The {role} column '{col}' has no values: every row is missing.")
+    data, dropped = _complete_cases(data)
+    if dropped:
+        notes.append(dropped)
+    if data.empty:
+        raise AnalysisError("No row has values for all of " + ", ".join(f"'{c}'" for c in used)
+                            + ": nothing is left to analyse.")
+
+    y = _outcome(data[outcome], outcome, outcome_kind, method)
+    outcome_binary = outcome_kind == "numeric" and set(np.unique(y)) <= {0.0, 1.0}
+    t, info, note = _exposure(data[exposure], exposure, exposed)
+    if note:
+        notes.append(note)
+    if need_binary_exposure and not info.binary:
+        raise AnalysisError(
+            f"Method '{method}' compares two groups, so it needs a binary exposure; "
+            f"'{exposure}' has {data[exposure].nunique()} different values.")
+
+    design, kept, cov_notes = _covariate_design(data, covariates)
+    notes.extend(cov_notes)
+    X = _with_exposure(design, t, exposure, kept)
+    groups = data[cluster] if cluster else None
+    return Prepared(outcome=outcome, exposure=exposure, covariates=kept, cluster=cluster, data=data,
+                    y=y, X=X, groups=groups, exposure_info=info, outcome_binary=bool(outcome_binary),
+                    warnings=tuple(notes))
+
+
+def _check_columns(df: pd.DataFrame, outcome: str, exposure: str, covariates: tuple[str, ...],
+                   cluster: str | None, extra: tuple[str, ...]) -> None:
+    named = [outcome, exposure, *covariates, *([cluster] if cluster else []), *extra]
+    unknown = [c for c in named if c not in df.columns]
+    if unknown:
+        have = [str(c) for c in df.columns]
+        shown = ", ".join(have[:25]) + (", ..." if len(have) > 25 else "")
+        raise AnalysisError(
+            f"No column named {', '.join(repr(c) for c in unknown)} in the data. "
+            f"The columns are: {shown}.")
+    if outcome == exposure:
+        raise AnalysisError(f"'{outcome}' is given as both the outcome and the exposure.")
+    for col in covariates:
+        if col in (outcome, exposure):
+            raise AnalysisError(f"'{col}' is the outcome or the exposure, so it cannot also be a covariate.")
+    if cluster and cluster in (outcome, exposure):
+        raise AnalysisError(f"'{cluster}' cannot be both the cluster and the outcome or exposure.")
+    if INTERCEPT in (exposure, *covariates):
+        raise AnalysisError(f"A column called '{INTERCEPT}' cannot be a predictor; please rename it.")
+
+
+def _complete_cases(data: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Rows with every used column present, and a sentence saying how many were left out."""
+    missing = data.isna()
+    keep = ~missing.any(axis=1)
+    n_dropped = int((~keep).sum())
+    if not n_dropped:
+        return data, ""
+    per_column = missing.sum()
+    parts = [f"'{c}' {int(k)}" for c, k in per_column.items() if k]
+    note = (f"{n_dropped} of {len(data)} rows were left out because of missing values "
+            f"(missing: {', '.join(parts)}); the analysis uses complete cases only.")
+    return data[keep], note
+
+
+def _outcome(values: pd.Series, name: str, kind: str, method: str) -> pd.Series:
+    if values.nunique() < 2:
+        raise AnalysisError(f"The outcome '{name}' has the same value ({_plain(values.iloc[0])}) for "
+                            "everyone analysed: there is no difference to explain.")
+    if kind == "ordinal":
+        return values
+    if values.dtype == bool or pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    if not pd.api.types.is_numeric_dtype(values):
+        example = next(iter(values.astype(str).unique()))
+        hint = " For ordered answer categories use method 'ordinal'." if method != "ordinal" else ""
+        raise AnalysisError(f"The outcome '{name}' must be numeric, but it holds text such as "
+                            f"'{example}'.{hint}")
+    return values.astype(float)
+
+
+def _exposure(values: pd.Series, name: str, exposed: Any) -> tuple[pd.Series, Exposure, str]:
+    levels = _sorted_levels(values)
+    if len(levels) < 2:
+        raise AnalysisError(f"The exposure '{name}' has the same value ({_plain(levels[0])}) for "
+                            "everyone analysed: there is no comparison group.")
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if len(levels) == 2:
+        low, high = levels
+        if exposed is not None:
+            if exposed not in levels:
+                raise AnalysisError(f"exposed={exposed!r} is not a value of '{name}' "
+                                    f"(its values are {_plain(low)!r} and {_plain(high)!r}).")
+            low, high = (high, low) if exposed == low else (low, high)
+        coded = (values == high).astype(float)
+        note = ""
+        if numeric and not {float(low), float(high)} == {0.0, 1.0}:
+            note = (f"The exposure '{name}' has only two values; it was analysed as two groups, "
+                    f"{_plain(high)} against {_plain(low)}.")
+        return coded, Exposure(True, _plain(low), _plain(high)), note
+    if not numeric:
+        shown = ", ".join(str(v) for v in levels[:6]) + (", ..." if len(levels) > 6 else "")
+        raise AnalysisError(f"The exposure '{name}' has {len(levels)} categories ({shown}); give a binary "
+                            "(two-group) or a numeric exposure.")
+    return values.astype(float), Exposure(False), ""
+
+
+def _sorted_levels(values: pd.Series) -> list[Any]:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.unique())
+        return [c for c in values.cat.categories if c in present]
+    uniq = values.unique()
+    try:
+        return sorted(uniq)
+    except TypeError:
+        return sorted(uniq, key=str)
+
+
+def _covariate_design(data: pd.DataFrame, covariates: tuple[str, ...]
+                      ) -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
+    """Intercept plus covariate columns (text and categories as indicators), redundant ones dropped."""
+    notes: list[str] = []
+    design = pd.DataFrame({INTERCEPT: np.ones(len(data))}, index=data.index)
+    kept: list[str] = []
+    for col in covariates:
+        values = data[col]
+        if values.nunique() < 2:
+            notes.append(f"The covariate '{col}' has the same value for everyone analysed; it was left out.")
+            continue
+        block = _encode(values, col)
+        before = design.shape[1]
+        design = _add_independent(design, block)
+        added = design.shape[1] - before
+        if added == 0:
+            notes.append(f"The covariate '{col}' adds nothing beyond the other covariates (it is "
+                         "determined by them); it was left out.")
+            continue
+        if added < block.shape[1]:
+            notes.append(f"Some categories of the covariate '{col}' were left out because other "
+                         "covariates determine them.")
+        kept.append(col)
+    return design, tuple(kept), notes
+
+
+def _encode(values: pd.Series, name: str) -> pd.DataFrame:
+    if pd.api.types.is_bool_dtype(values):
+        return pd.DataFrame({name: values.astype(float)})
+    if pd.api.types.is_numeric_dtype(values):
+        return pd.DataFrame({name: values.astype(float)})
+    levels = _sorted_levels(values)
+    return pd.DataFrame({f"{name}[{lvl}]": (values == lvl).astype(float) for lvl in levels[1:]},
+                        index=values.index)
+
+
+def _add_independent(design: pd.DataFrame, block: pd.DataFrame) -> pd.DataFrame:
+    """`design` with those columns of `block` that are not linear combinations of earlier ones."""
+    whole = pd.concat([design, block], axis=1)
+    if np.linalg.matrix_rank(whole.to_numpy()) == whole.shape[1]:
+        return whole
+    rank = np.linalg.matrix_rank(design.to_numpy())
+    for col in block.columns:
+        trial = pd.concat([design, block[[col]]], axis=1)
+        new_rank = np.linalg.matrix_rank(trial.to_numpy())
+        if new_rank > rank:
+            design, rank = trial, new_rank
+    return design
+
+
+def _with_exposure(design: pd.DataFrame, t: pd.Series, exposure: str, covariates: tuple[str, ...]) -> pd.DataFrame:
+    X = design.copy()
+    X.insert(1, exposure, t.astype(float))
+    if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
+        raise AnalysisError(
+            f"The exposure '{exposure}' is completely determined by the covariates "
+            f"({', '.join(covariates)}): its effect cannot be told apart from theirs.")
+    return X
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python values, so they print and serialise plainly."""
+    if hasattr(value, "item") and callable(value.item):
+        try:
+            return value.item()
+        except (ValueError, AttributeError):
+            return value
+    return value
