@@ -1,0 +1,126 @@
+"""Linear mixed model: random intercepts for the provider and, when given, for the region.
+
+People assisted by the same provider (and providers in the same region) resemble each other; a
+mixed model says how much (variance components, ICCs) and gives the exposure effect with that
+taken into account. Fitted by REML with statsmodels' MixedLM: the region is the top-level group
+and providers are a variance component within it, which is what lme4 writes as
+(1 | region) + (1 | region:provider).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.effect_sizes import group_effect_sizes
+from analysis.fitting import OPTIMISER_FAILED, captured_warnings, check_model_size, model_result
+from analysis.prepare import Prepared, prepare
+from analysis.results import AnalysisError, EffectResult
+from analysis.small_samples import check_options, switch_if_small
+
+FEW_GROUPS = 5
+
+
+def fit_mixed(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Sequence[str] = (),
+              cluster: str | None = None, **options: Any) -> EffectResult:
+    """Random-intercept model; the grouping is `groups=` (or `cluster`), `nested=` an outer level.
+
+    Options: `groups` (column of the random intercept, e.g. the provider; defaults to `cluster`),
+    `nested` (column of an outer random intercept the groups sit in, e.g. the region),
+    `reml` (default True), `maxiter`.
+    Convergence problems become warnings on the result (and `converged=False`), never exceptions.
+    Raises AnalysisError without a grouping column or when the model cannot be fitted at all.
+    """
+    check_options("mixed", options, ("groups", "nested", "reml", "maxiter"))
+    group_col = options.get("groups") or cluster
+    nested = options.get("nested")
+    if not group_col:
+        raise AnalysisError("The mixed model needs a grouping column for its random intercept "
+                            "(the provider, say): give cluster= or groups=.")
+    if nested and nested == group_col:
+        raise AnalysisError("groups and nested must be different columns.")
+    prep = prepare(df, outcome, exposure, covariates, group_col, extra=(nested,) if nested else (),
+                   exposed=options.get("exposed"), method="mixed")
+    if small := switch_if_small(prep, "mixed", options):
+        return small
+    check_model_size(prep, extra_parameters=2 if nested else 1)
+    return _fit(prep, nested, reml=bool(options.get("reml", True)), maxiter=options.get("maxiter"))
+
+
+def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None) -> EffectResult:
+    from statsmodels.regression.mixed_linear_model import MixedLM
+
+    group_col = prep.cluster
+    assert group_col is not None and prep.groups is not None
+    ones = np.ones((prep.n, 1))
+    if nested:
+        outer = pd.Series(pd.factorize(prep.data[nested], sort=True)[0], index=prep.y.index)
+        model_kwargs: dict[str, Any] = {"groups": outer, "exog_re": ones,
+                                        "exog_vc": _vc_spec(outer, prep.groups, group_col)}
+    else:
+        model_kwargs = {"groups": pd.factorize(prep.groups, sort=True)[0], "exog_re": ones}
+    # statsmodels' fallback L-BFGS can stop at nonsense when a variance is near zero; Powell and
+    # Nelder-Mead, derivative-free, reach the boundary safely (seen on simulated data).
+    fit_kwargs: dict[str, Any] = {"reml": reml, "method": ["bfgs", "powell", "nm"]}
+    if maxiter:
+        fit_kwargs["maxiter"] = int(maxiter)
+    try:
+        with captured_warnings() as notes:
+            model = MixedLM(prep.y, prep.X, **model_kwargs)
+            fitted = model.fit(**fit_kwargs)
+    except Exception as exc:  # singular designs and failed optimisers raise from inside statsmodels
+        raise AnalysisError(f"The mixed model could not be fitted ({type(exc).__name__}: {exc}).") from exc
+    converged = bool(getattr(fitted, "converged", True))
+    if converged:  # an optimiser that failed before the one that converged is history, not a caveat
+        notes = [n for n in notes if n != OPTIMISER_FAILED]
+    elif not any("converge" in n for n in notes):
+        notes.append("The mixed model did not converge; treat the numbers with caution.")
+
+    if nested:
+        components = {nested: float(np.asarray(fitted.cov_re)[0, 0]), group_col: float(fitted.vcomp[0]),
+                      "residual": float(fitted.scale)}
+    else:
+        components = {group_col: float(np.asarray(fitted.cov_re)[0, 0]), "residual": float(fitted.scale)}
+    components = {k: max(v, 0.0) for k, v in components.items()}
+    total = sum(components.values())
+    icc = {}
+    if total > 0:
+        icc[group_col] = (components[group_col] + (components[nested] if nested else 0.0)) / total
+        if nested:
+            icc[nested] = components[nested] / total
+    for name in (group_col, nested):
+        if name and prep.data[name].nunique() < FEW_GROUPS:
+            notes.append(f"Only {prep.data[name].nunique()} groups of '{name}': its variance is poorly "
+                         "estimated from so few.")
+    sizes = group_effect_sizes(prep, difference=float(fitted.fe_params[prep.exposure])) \
+        if prep.exposure_info.binary and not prep.outcome_binary else ()
+    details = {
+        "variance_components": components,
+        "icc": icc,
+        "icc_meaning": ("share of the outcome's variance shared by people of the same "
+                        + group_col + (f" (which includes the share of the same {nested})" if nested else "")),
+        "n_groups": {name: int(prep.data[name].nunique()) for name in (group_col, nested) if name},
+        "estimation": "REML" if reml else "maximum likelihood",
+        "log_likelihood": float(fitted.llf) if np.isfinite(fitted.llf) else None,
+    }
+    result = model_result(prep, fitted, method="mixed", effect_sizes=sizes, warnings_=notes,
+                          converged=converged, details=details)
+    fixed = {k: v for k, v in result.details["coefficients"].items() if k in prep.X.columns}
+    result.details["coefficients"] = fixed
+    return result
+
+
+def _vc_spec(outer: pd.Series, inner: pd.Series, name: str) -> Any:
+    """Indicator matrices of the inner groups within each outer group, as MixedLM wants them."""
+    from statsmodels.regression.mixed_linear_model import VCSpec
+
+    names, mats = [], []
+    for label in range(int(outer.max()) + 1):  # MixedLM orders groups by sorted label
+        members = inner[outer == label]
+        dummies = pd.get_dummies(members).astype(float)
+        names.append([f"{name}[{c}]" for c in dummies.columns])
+        mats.append(dummies.to_numpy())
+    return VCSpec([name], [names], [mats])

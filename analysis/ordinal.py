@@ -1,0 +1,111 @@
+"""Ordered logit for Likert-type outcomes (very poor ... very good).
+
+Treating a 5-point answer as a number assumes equal distances between answers; the proportional
+odds model does not. The estimate is the log odds ratio of answering higher rather than lower.
+statsmodels' OrderedModel takes no intercept (the thresholds play its part) and stores each
+threshold after the first as the log of its increment; `details["thresholds"]` gives them back on
+their own scale, as R's polr prints them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.fitting import captured_warnings, check_model_size, model_result
+from analysis.prepare import INTERCEPT, Prepared, prepare
+from analysis.results import AnalysisError, EffectResult, EffectSize
+from analysis.small_samples import check_options, switch_if_small
+
+
+def fit_ordinal(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Sequence[str] = (),
+                cluster: str | None = None, **options: Any) -> EffectResult:
+    """Proportional-odds (ordered logit) model; `levels=[...]` gives the order of text answers.
+
+    Options: `levels` (answer order, lowest first), `distr` ("logit" or "probit"), `fit_method`
+    ("bfgs" as in statsmodels' own reproduction of R's polr), `maxiter`.
+    Raises AnalysisError for text answers without an order, answers outside `levels`, or a model
+    that cannot be fitted.
+    """
+    check_options("ordinal", options, ("levels", "distr", "fit_method", "maxiter"))
+    prep = prepare(df, outcome, exposure, covariates, cluster, exposed=options.get("exposed"),
+                   outcome_kind="ordinal", method="ordinal")
+    ordered = _ordered(prep.y, outcome, options.get("levels"))
+    codes = pd.Series(ordered.cat.codes.astype(float), index=prep.y.index)
+    if small := switch_if_small(replace(prep, y=codes), "ordinal", options):
+        return replace(small, details=dict(small.details, outcome_codes=_codes(ordered)))
+    check_model_size(prep, extra_parameters=len(ordered.cat.categories) - 2)
+    return _fit(prep, ordered, distr=options.get("distr", "logit"), fit_method=options.get("fit_method", "bfgs"),
+                maxiter=int(options.get("maxiter", 1000)))
+
+
+def _ordered(values: pd.Series, name: str, levels: Sequence[Any] | None) -> pd.Series:
+    """The outcome as an ordered categorical with only the answers that occur."""
+    if levels is not None:
+        levels = list(levels)
+        outside = sorted({str(v) for v in values.unique() if v not in levels})
+        if outside:
+            raise AnalysisError(f"The outcome '{name}' has answers that are not in levels: {', '.join(outside)}.")
+        cat = pd.Categorical(values, categories=levels, ordered=True)
+    elif isinstance(values.dtype, pd.CategoricalDtype) and values.cat.ordered:
+        cat = values.array
+    elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        cat = pd.Categorical(values, categories=sorted(values.unique()), ordered=True)
+    else:
+        shown = ", ".join(str(v) for v in sorted(map(str, values.unique()))[:8])
+        raise AnalysisError(f"The outcome '{name}' has text answers ({shown}) whose order is not known; "
+                            "give it with levels=[lowest, ..., highest] or code the answers as numbers.")
+    series = pd.Series(cat, index=values.index).cat.remove_unused_categories()
+    if len(series.cat.categories) < 2:
+        raise AnalysisError(f"The outcome '{name}' has a single answer among the people analysed.")
+    return series
+
+
+def _codes(ordered: pd.Series) -> dict[str, int]:
+    return {str(c): i for i, c in enumerate(ordered.cat.categories)}
+
+
+def _fit(prep: Prepared, ordered: pd.Series, *, distr: str, fit_method: str, maxiter: int) -> EffectResult:
+    from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+    if distr not in ("logit", "probit"):
+        raise AnalysisError(f"distr must be 'logit' or 'probit', not {distr!r}.")
+    X = prep.X.drop(columns=INTERCEPT)
+    kwargs: dict[str, Any] = {"method": fit_method, "disp": False, "maxiter": maxiter}
+    if prep.groups is not None:
+        kwargs.update(cov_type="cluster", cov_kwds={"groups": pd.factorize(prep.groups)[0]}, use_t=True)
+    try:
+        with captured_warnings() as notes:
+            model = OrderedModel(ordered, X, distr=distr)
+            fitted = model.fit(**kwargs)
+    except Exception as exc:  # degenerate data makes the optimiser or the Hessian fail
+        raise AnalysisError(f"The ordered model could not be fitted ({type(exc).__name__}: {exc}).") from exc
+    converged = bool(fitted.mle_retvals.get("converged", True))
+    if not converged and not notes:
+        notes.append("The ordered model did not converge; treat the numbers with caution.")
+    labels = [str(c) for c in ordered.cat.categories]
+    cuts = model.transform_threshold_params(np.asarray(fitted.params))[1:-1]
+    thresholds = {f"{labels[i]}|{labels[i + 1]}": float(v) for i, v in enumerate(cuts)}
+    counts = ordered.value_counts(sort=False)
+    sparse = [str(c) for c, k in counts.items() if k < 5]
+    if sparse:
+        notes.append(f"Few people gave the answer(s) {', '.join(sparse)} (fewer than 5 each); the thresholds "
+                     "next to them are imprecise.")
+    est = float(fitted.params[prep.exposure])
+    ci = fitted.conf_int().loc[prep.exposure]
+    sizes = (EffectSize("odds_ratio", math.exp(est), math.exp(float(ci.iloc[0])), math.exp(float(ci.iloc[1]))),)
+    details = {
+        "thresholds": thresholds,
+        "answer_counts": {str(c): int(k) for c, k in counts.items()},
+        "link": distr,
+        "std_error_type": ("cluster-robust, by " + repr(prep.cluster)) if prep.groups is not None
+        else "model-based (inverse information)",
+        "interpretation": "log odds ratio of a higher rather than a lower answer (proportional odds)"}
+    return model_result(prep, fitted, method="ordinal", scale="log_odds" if distr == "logit" else "probit",
+                        effect_sizes=sizes if distr == "logit" else (), warnings_=notes, converged=converged,
+                        details=details)
