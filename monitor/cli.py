@@ -12,6 +12,8 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from analysis.effects import METHODS
+
 
 def _create_app() -> Flask:
     from monitor import create_app
@@ -107,9 +109,37 @@ def _progress(label: str, done: int, total: int) -> None:
         click.echo("", err=True)
 
 
+class _BadInput(click.ClickException):
+    """A bad CSV, column or model request: a message, exit code 2, no traceback."""
+
+    exit_code = 2
+
+
+@click.command("analyze")
+@click.option("--csv", "csv_path", required=True, help="CSV file, one row per person (or per observation).")
+@click.option("--outcome", required=True, help="Outcome column.")
+@click.option("--exposure", required=True, help="Exposure column (binary, or numeric such as hours).")
+@click.option("--covariates", default="", help="Covariate columns, comma-separated.")
+@click.option("--cluster", default=None, help="Cluster column (the provider, say).")
+@click.option("--method", type=click.Choice(METHODS), default="ols", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def analyze(csv_path: str, outcome: str, exposure: str, covariates: str, cluster: str | None, method: str,
+            as_json: bool) -> None:
+    """Estimate the effect of an exposure on an outcome from a CSV file."""
+    from analysis import AnalysisError
+    from analysis.cli_support import analyze_csv, format_table, to_json
+
+    try:
+        result = analyze_csv(csv_path, outcome, exposure, covariates, cluster, method)
+    except AnalysisError as exc:
+        raise _BadInput(str(exc)) from exc
+    click.echo(to_json(result) if as_json else format_table(result))
+
+
 def init_app(app: Flask) -> None:
     from surveys.cli import surveys_cli
 
     app.cli.add_command(users)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(analyze)
