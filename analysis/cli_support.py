@@ -23,6 +23,8 @@ def read_csv(path: str | Path) -> Any:
     path = Path(path)
     if not path.is_file():
         raise AnalysisError(f"No CSV file at '{path}'.")
+    if path.stat().st_size == 0:
+        raise AnalysisError(f"The file '{path}' is empty.")
     try:
         df = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
     except pd.errors.EmptyDataError as exc:

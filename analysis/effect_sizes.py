@@ -17,6 +17,14 @@ from analysis.results import EffectSize
 Z95 = 1.959963984540054
 
 
+def safe_exp(x: float) -> float:
+    """exp(x), infinite rather than an OverflowError for a runaway log odds ratio."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
 def hedges_g(mean1: float, mean0: float, sd1: float, sd0: float, n1: int, n0: int,
              difference: float | None = None) -> EffectSize:
     """Hedges' g with its 95% interval from group summaries.

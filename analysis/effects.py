@@ -50,9 +50,11 @@ def estimate_effect(
     name = (method or "").strip().lower()
     if name not in _IMPLEMENTATIONS:
         raise AnalysisError(f"Unknown method {method!r}; choose one of: {', '.join(METHODS)}.")
+    from analysis.prepare import as_columns
+
     fit = _implementation(name)
     try:
-        return fit(df, outcome, exposure, covariates, cluster, **options)
+        return fit(df, outcome, exposure, as_columns(covariates), cluster, **options)
     except (ArithmeticError, _linalg_error()) as exc:  # numerical breakdown deep in a library
         raise AnalysisError(f"Method '{name}' could not be computed on these data "
                             f"({type(exc).__name__}: {exc}).") from exc

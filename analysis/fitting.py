@@ -8,16 +8,19 @@ console) nor be lost: they are caught here and rewritten as plain sentences on t
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from analysis.prepare import Prepared
 from analysis.results import AnalysisError, EffectResult, EffectSize
 
-SEPARATION = "separation"
+SEPARATION = ("The outcome is perfectly predicted by the exposure or covariates (perfect separation), so the "
+              "effect is not identified.")
 OPTIMISER_FAILED = "The optimiser stopped before it converged; treat the numbers with caution."
 RETRIED = "The first optimiser did not converge, so the model was refitted with another one."
 GAVE_UP = ("None of the optimisers tried converged: the numbers are where the last one stopped and may be "
@@ -28,7 +31,7 @@ GAVE_UP = ("None of the optimisers tried converged: the numbers are where the la
 def captured_warnings() -> Iterator[list[str]]:
     """Collect warnings raised inside the block; after it, the list holds them in plain words.
 
-    Categories are kept as a prefix (`separation:`) where callers need to act on them.
+    Callers compare with the module's constants (SEPARATION, ...) where they must act on one.
     """
     messages: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -40,12 +43,26 @@ def captured_warnings() -> Iterator[list[str]]:
             messages.append(text)
 
 
+def quiet(fit: Callable[..., EffectResult]) -> Callable[..., EffectResult]:
+    """Decorate an estimator so that no warning escapes it: any not already turned into words
+    inside is caught here and added to the result's warnings."""
+
+    @functools.wraps(fit)
+    def wrapper(*args: Any, **kwargs: Any) -> EffectResult:
+        with captured_warnings() as notes:
+            result = fit(*args, **kwargs)
+        if not notes:
+            return result
+        return replace(result, warnings=tuple(dict.fromkeys([*result.warnings, *notes])))
+
+    return wrapper
+
+
 def plain_warning(category: str, message: str) -> str:
     """A statsmodels/numpy warning rewritten for a reader of the report."""
     low = message.lower()
     if category == "PerfectSeparationWarning" or "perfect separation" in low:
-        return (f"{SEPARATION}: the outcome is perfectly predicted by the exposure or covariates "
-                "(perfect separation), so the effect is not identified.")
+        return SEPARATION
     if "boundary" in low:
         return ("A variance component was estimated at or near zero (the boundary of what is "
                 "possible); the model may be simpler than it looks and its standard errors less reliable.")
@@ -99,6 +116,7 @@ def model_result(
     converged: bool = True,
     details: dict[str, Any] | None = None,
     term: str | None = None,
+    summary: bool = True,
 ) -> EffectResult:
     """An EffectResult for the exposure's coefficient in a fitted statsmodels results object."""
     term = term or prep.exposure
@@ -116,7 +134,7 @@ def model_result(
         ci_low=_f(ci_low), ci_high=_f(ci_high), p_value=_f(fitted.pvalues[term]),
         n=prep.n, n_clusters=prep.n_clusters, scale=scale, effect_sizes=effect_sizes,
         warnings=tuple(dict.fromkeys([*prep.warnings, *warnings_])), converged=converged,
-        covariates=prep.covariates, cluster=prep.cluster, details=info, summary=summary_text(fitted),
+        covariates=prep.covariates, cluster=prep.cluster, details=info, summary=summary_text(fitted) if summary else "",
     )
 
 

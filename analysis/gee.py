@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.effect_sizes import group_effect_sizes
-from analysis.fitting import captured_warnings, check_model_size, coefficient_table, model_result
+from analysis.effect_sizes import group_effect_sizes, safe_exp
+from analysis.fitting import captured_warnings, check_model_size, coefficient_table, model_result, quiet
 from analysis.prepare import Prepared, prepare
 from analysis.results import AnalysisError, EffectResult, EffectSize
 from analysis.small_samples import check_options, switch_if_small
@@ -25,6 +25,7 @@ FAMILIES = ("gaussian", "binomial", "poisson")
 SCALES = {"gaussian": "difference", "binomial": "log_odds", "poisson": "log_rate"}
 
 
+@quiet
 def fit_gee(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Sequence[str] = (),
             cluster: str | None = None, **options: Any) -> EffectResult:
     """GEE with exchangeable working correlation, clustered by `cluster`.
@@ -43,7 +44,7 @@ def fit_gee(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
         return small
     check_model_size(prep)
     return _fit(prep, family, few=int(options.get("few_clusters", FEW_CLUSTERS)),
-                maxiter=int(options.get("maxiter", 100)))
+                maxiter=int(options.get("maxiter", 100)), summary=options.get("summary", True))
 
 
 def _family_name(prep: Prepared, family: str | None) -> str:
@@ -57,7 +58,7 @@ def _family_name(prep: Prepared, family: str | None) -> str:
     return name
 
 
-def _fit(prep: Prepared, family: str, *, few: int, maxiter: int) -> EffectResult:
+def _fit(prep: Prepared, family: str, *, few: int, maxiter: int, summary: bool = True) -> EffectResult:
     from statsmodels.genmod import families
     from statsmodels.genmod.cov_struct import Exchangeable
     from statsmodels.genmod.generalized_estimating_equations import GEE
@@ -82,7 +83,7 @@ def _fit(prep: Prepared, family: str, *, few: int, maxiter: int) -> EffectResult
                      f"bias-reduced (Mancl-DeRouen) correction and the interval and p-value use t with "
                      f"{g - 1} degrees of freedom.")
     result = model_result(prep, fitted, method="gee", scale=SCALES[family], warnings_=notes,
-                          converged=converged, details=details)
+                          converged=converged, details=details, summary=summary)
     if bias_reduced:
         result = _t_inference(result, fitted, g - 1)
     return _with_effect_sizes(result, prep, family)
@@ -108,9 +109,9 @@ def _with_effect_sizes(result: EffectResult, prep: Prepared, family: str) -> Eff
 
     est, low, high = result.estimate, result.ci_low, result.ci_high
     if family == "binomial":
-        sizes: tuple[EffectSize, ...] = (EffectSize("odds_ratio", math.exp(est), math.exp(low), math.exp(high)),)
+        sizes: tuple[EffectSize, ...] = (EffectSize("odds_ratio", safe_exp(est), safe_exp(low), safe_exp(high)),)
     elif family == "poisson":
-        sizes = (EffectSize("rate_ratio", math.exp(est), math.exp(low), math.exp(high)),)
+        sizes = (EffectSize("rate_ratio", safe_exp(est), safe_exp(low), safe_exp(high)),)
     else:
         sizes = group_effect_sizes(prep, difference=est) if prep.exposure_info.binary else ()
     return replace(result, effect_sizes=sizes)

@@ -12,10 +12,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from analysis.effect_sizes import group_effect_sizes, odds_ratio
-from analysis.fitting import SEPARATION, captured_warnings, check_model_size, model_result
+from analysis.effect_sizes import group_effect_sizes, odds_ratio, safe_exp
+from analysis.fitting import SEPARATION, captured_warnings, check_model_size, model_result, quiet
 from analysis.prepare import Prepared, prepare
 from analysis.results import AnalysisError, EffectResult, EffectSize
 from analysis.small_samples import check_options, switch_if_small
@@ -23,6 +24,7 @@ from analysis.small_samples import check_options, switch_if_small
 FEW_CLUSTERS = 40
 
 
+@quiet
 def fit_diff(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Sequence[str] = (),
              cluster: str | None = None, **options: Any) -> EffectResult:
     """Difference in means, exposed minus comparison, with the classical pooled-variance SE.
@@ -40,10 +42,11 @@ def fit_diff(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Se
     if small := switch_if_small(prep, "diff", options):
         return small
     if prep.groups is not None:
-        return _ols(prep, method="diff")
+        return _ols(prep, method="diff", summary=options.get("summary", True))
     return _classical_diff(prep)
 
 
+@quiet
 def fit_ols(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Sequence[str] = (),
             cluster: str | None = None, **options: Any) -> EffectResult:
     """Linear regression of the outcome on the exposure and covariates (a linear probability
@@ -52,9 +55,10 @@ def fit_ols(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
     prep = prepare(df, outcome, exposure, covariates, cluster, exposed=options.get("exposed"), method="ols")
     if small := switch_if_small(prep, "ols", options):
         return small
-    return _ols(prep, method="ols")
+    return _ols(prep, method="ols", summary=options.get("summary", True))
 
 
+@quiet
 def fit_logit(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Sequence[str] = (),
               cluster: str | None = None, **options: Any) -> EffectResult:
     """Logistic regression; the estimate is a log odds ratio, with the odds ratio, the average
@@ -72,7 +76,7 @@ def fit_logit(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | S
         return small
     check_model_size(prep)
     _check_separation(prep)
-    return _logit(prep, maxiter=int(options.get("maxiter", 100)))
+    return _logit(prep, maxiter=int(options.get("maxiter", 100)), summary=options.get("summary", True))
 
 
 def _classical_diff(prep: Prepared) -> EffectResult:
@@ -127,7 +131,7 @@ def _classical_diff(prep: Prepared) -> EffectResult:
         summary=summary)
 
 
-def _ols(prep: Prepared, *, method: str) -> EffectResult:
+def _ols(prep: Prepared, *, method: str, summary: bool = True) -> EffectResult:
     from statsmodels.regression.linear_model import OLS
 
     check_model_size(prep)
@@ -154,7 +158,8 @@ def _ols(prep: Prepared, *, method: str) -> EffectResult:
     elif prep.exposure_info.binary:
         sizes = group_effect_sizes(prep, difference=estimate)
         details["effect_size_notes"] = "Hedges' g: the model's (adjusted) difference over the unadjusted pooled SD"
-    return model_result(prep, fitted, method=method, effect_sizes=sizes, warnings_=notes, details=details)
+    return model_result(prep, fitted, method=method, effect_sizes=sizes, warnings_=notes, details=details,
+                        summary=summary)
 
 
 def _few_clusters_note(prep: Prepared) -> list[str]:
@@ -178,7 +183,7 @@ def _check_separation(prep: Prepared) -> None:
                 "cannot estimate it. Use method 'diff' for the difference in proportions, or Fisher's exact test.")
 
 
-def _logit(prep: Prepared, *, maxiter: int) -> EffectResult:
+def _logit(prep: Prepared, *, maxiter: int, summary: bool = True) -> EffectResult:
     from statsmodels.discrete.discrete_model import Logit
 
     model = Logit(prep.y, prep.X)
@@ -190,9 +195,11 @@ def _logit(prep: Prepared, *, maxiter: int) -> EffectResult:
                                    use_t=True)
             else:
                 fitted = model.fit(disp=0, maxiter=maxiter)
+            fitted_p = np.asarray(fitted.predict(), dtype=float)
     except Exception as exc:  # statsmodels raises LinAlgError and others on degenerate data
         raise AnalysisError(f"The logistic model could not be fitted ({type(exc).__name__}: {exc}).") from exc
-    if any(n.startswith(SEPARATION) for n in notes):
+    perfect = bool(np.all(np.abs(fitted_p - prep.y.to_numpy()) < 1e-4))
+    if perfect or SEPARATION in notes:
         raise AnalysisError(
             "The outcome is perfectly predicted by the exposure and covariates (perfect separation): "
             "the odds ratio is not identified, so no estimate is given. Use fewer covariates, or method 'diff'.")
@@ -204,7 +211,7 @@ def _logit(prep: Prepared, *, maxiter: int) -> EffectResult:
         ame, (ame_low, ame_high) = float(margeff.margeff[k]), margeff.conf_int()[k]
     est = float(fitted.params[prep.exposure])
     ci = fitted.conf_int().loc[prep.exposure]
-    sizes = [EffectSize("odds_ratio", math.exp(est), math.exp(float(ci.iloc[0])), math.exp(float(ci.iloc[1]))),
+    sizes = [EffectSize("odds_ratio", safe_exp(est), safe_exp(float(ci.iloc[0])), safe_exp(float(ci.iloc[1]))),
              EffectSize("average_marginal_effect", ame, float(ame_low), float(ame_high))]
     if binary:
         sizes.append(EffectSize("risk_difference", ame, float(ame_low), float(ame_high)))
@@ -219,7 +226,7 @@ def _logit(prep: Prepared, *, maxiter: int) -> EffectResult:
         "pseudo_r_squared": float(fitted.prsquared)}
     return model_result(prep, fitted, method="logit", scale="log_odds", effect_sizes=tuple(sizes),
                         warnings_=notes + me_notes + _few_clusters_note(prep), converged=converged,
-                        details=details)
+                        details=details, summary=summary)
 
 
 def _unadjusted_or(prep: Prepared) -> dict[str, float]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.effect_sizes import group_effect_sizes
-from analysis.fitting import OPTIMISER_FAILED, captured_warnings, check_model_size, model_result
+from analysis.fitting import OPTIMISER_FAILED, captured_warnings, check_model_size, model_result, quiet
 from analysis.prepare import Prepared, prepare
 from analysis.results import AnalysisError, EffectResult
 from analysis.small_samples import check_options, switch_if_small
@@ -24,6 +24,7 @@ from analysis.small_samples import check_options, switch_if_small
 FEW_GROUPS = 5
 
 
+@quiet
 def fit_mixed(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Sequence[str] = (),
               cluster: str | None = None, **options: Any) -> EffectResult:
     """Random-intercept model; the grouping is `groups=` (or `cluster`), `nested=` an outer level.
@@ -47,10 +48,12 @@ def fit_mixed(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | S
     if small := switch_if_small(prep, "mixed", options):
         return small
     check_model_size(prep, extra_parameters=2 if nested else 1)
-    return _fit(prep, nested, reml=bool(options.get("reml", True)), maxiter=options.get("maxiter"))
+    return _fit(prep, nested, reml=bool(options.get("reml", True)), maxiter=options.get("maxiter"),
+                summary=options.get("summary", True))
 
 
-def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None) -> EffectResult:
+def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
+         summary: bool = True) -> EffectResult:
     from statsmodels.regression.mixed_linear_model import MixedLM
 
     group_col = prep.cluster
@@ -107,7 +110,7 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None)
         "log_likelihood": float(fitted.llf) if np.isfinite(fitted.llf) else None,
     }
     result = model_result(prep, fitted, method="mixed", effect_sizes=sizes, warnings_=notes,
-                          converged=converged, details=details)
+                          converged=converged, details=details, summary=summary)
     fixed = {k: v for k, v in result.details["coefficients"].items() if k in prep.X.columns}
     result.details["coefficients"] = fixed
     return result

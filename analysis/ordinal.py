@@ -9,7 +9,6 @@ their own scale, as R's polr prints them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -17,12 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.fitting import captured_warnings, check_model_size, model_result
+from analysis.effect_sizes import safe_exp
+from analysis.fitting import captured_warnings, check_model_size, model_result, quiet
 from analysis.prepare import INTERCEPT, Prepared, prepare
 from analysis.results import AnalysisError, EffectResult, EffectSize
 from analysis.small_samples import check_options, switch_if_small
 
 
+@quiet
 def fit_ordinal(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Sequence[str] = (),
                 cluster: str | None = None, **options: Any) -> EffectResult:
     """Proportional-odds (ordered logit) model; `levels=[...]` gives the order of text answers.
@@ -41,7 +42,7 @@ def fit_ordinal(df: pd.DataFrame, outcome: str, exposure: str, covariates: str |
         return replace(small, details=dict(small.details, outcome_codes=_codes(ordered)))
     check_model_size(prep, extra_parameters=len(ordered.cat.categories) - 2)
     return _fit(prep, ordered, distr=options.get("distr", "logit"), fit_method=options.get("fit_method", "bfgs"),
-                maxiter=int(options.get("maxiter", 1000)))
+                maxiter=int(options.get("maxiter", 1000)), summary=options.get("summary", True))
 
 
 def _ordered(values: pd.Series, name: str, levels: Sequence[Any] | None) -> pd.Series:
@@ -70,7 +71,8 @@ def _codes(ordered: pd.Series) -> dict[str, int]:
     return {str(c): i for i, c in enumerate(ordered.cat.categories)}
 
 
-def _fit(prep: Prepared, ordered: pd.Series, *, distr: str, fit_method: str, maxiter: int) -> EffectResult:
+def _fit(prep: Prepared, ordered: pd.Series, *, distr: str, fit_method: str, maxiter: int,
+         summary: bool = True) -> EffectResult:
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
     if distr not in ("logit", "probit"):
@@ -98,7 +100,7 @@ def _fit(prep: Prepared, ordered: pd.Series, *, distr: str, fit_method: str, max
                      "next to them are imprecise.")
     est = float(fitted.params[prep.exposure])
     ci = fitted.conf_int().loc[prep.exposure]
-    sizes = (EffectSize("odds_ratio", math.exp(est), math.exp(float(ci.iloc[0])), math.exp(float(ci.iloc[1]))),)
+    sizes = (EffectSize("odds_ratio", safe_exp(est), safe_exp(float(ci.iloc[0])), safe_exp(float(ci.iloc[1]))),)
     details = {
         "thresholds": thresholds,
         "answer_counts": {str(c): int(k) for c, k in counts.items()},
@@ -108,4 +110,4 @@ def _fit(prep: Prepared, ordered: pd.Series, *, distr: str, fit_method: str, max
         "interpretation": "log odds ratio of a higher rather than a lower answer (proportional odds)"}
     return model_result(prep, fitted, method="ordinal", scale="log_odds" if distr == "logit" else "probit",
                         effect_sizes=sizes if distr == "logit" else (), warnings_=notes, converged=converged,
-                        details=details)
+                        details=details, summary=summary)

@@ -118,13 +118,21 @@ def _permutation(prep: Prepared, level: str, seed: int, n_resamples: int) -> Eff
     n1, n0 = len(x1), len(x0)
     diff = float(x1.mean() - x0.mean())
 
-    def statistic(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
-        return np.mean(a, axis=axis) - np.mean(b, axis=axis)
+    def distance(a: np.ndarray, b: np.ndarray, axis: int) -> np.ndarray:
+        # two-sided as "a difference at least this large either way", not scipy's doubled one-sided p
+        return np.abs(np.mean(a, axis=axis) - np.mean(b, axis=axis))
 
-    test = permutation_test((x1, x0), statistic, permutation_type="independent", vectorized=True,
-                            n_resamples=n_resamples, alternative="two-sided", rng=np.random.default_rng(seed))
     partitions = math.comb(n1 + n0, n1)
-    exact = partitions <= n_resamples
+    exact = partitions <= n_resamples or min(n1, n0) == 1
+    if min(n1, n0) == 1:  # scipy wants two per group; one against the rest is n1 + n0 splits
+        pooled = np.r_[x1, x0]
+        stats = [distance(pooled[[i]], np.delete(pooled, i), 0) for i in range(len(pooled))]
+        p_value = float(np.mean(np.asarray(stats) >= distance(x1, x0, 0) * (1 - 1e-12)))
+        partitions = len(pooled)
+    else:
+        test = permutation_test((x1, x0), distance, permutation_type="independent", vectorized=True,
+                                n_resamples=n_resamples, alternative="greater", rng=np.random.default_rng(seed))
+        p_value = float(test.pvalue)
     se, df = _welch(x1, x0)
     notes: list[str] = []
     if math.isfinite(se) and se > 0:
@@ -138,19 +146,20 @@ def _permutation(prep: Prepared, level: str, seed: int, n_resamples: int) -> Eff
                      + ("cluster" if level == "cluster" else "person") + " or no spread.")
     if exact and partitions < 40:
         notes.append(f"With only {partitions} possible ways to split the groups, the smallest p-value "
-                     f"the test can give is about {2 / partitions if partitions > 1 else 1:.3g}.")
+                     f"the test can give is about {min(1.0, 2 / partitions):.3g}.")
     unit = "cluster" if level == "cluster" else "person"
     summary = (f"Permutation test of the difference in {'cluster ' if level == 'cluster' else ''}means "
                f"({'all ' + str(partitions) + ' splits' if exact else f'{n_resamples} random splits, seed {seed}'})\n"
                f"             {unit + 's':>9}   mean\n"
                f"exposed      {n1:9d}  {x1.mean():.4f}\n"
                f"comparison   {n0:9d}  {x0.mean():.4f}\n"
-               f"difference {diff:.4f} (Welch 95% CI {low:.4f} to {high:.4f}), p = {test.pvalue:.4g}")
+               f"difference {diff:.4f} (Welch 95% CI {low:.4f} to {high:.4f}), p = {p_value:.4g}")
     return EffectResult(
         method="permutation", outcome=prep.outcome, exposure=prep.exposure, estimate=diff,
-        std_error=se, ci_low=low, ci_high=high, p_value=float(test.pvalue), n=prep.n,
+        std_error=se, ci_low=low, ci_high=high, p_value=p_value, n=prep.n,
         scale="difference", effect_sizes=group_effect_sizes(prep), warnings=tuple(notes),
-        details={"test": "permutation test of the difference in means, two-sided",
+        details={"test": "permutation test of the difference in means, two-sided (|difference| at least "
+                         "as large as observed)",
                  "permutations": "exact (all splits)" if exact else f"{n_resamples} random, seed {seed}",
                  "units": {"exposed": n1, "comparison": n0},
                  "ci_method": "Welch t interval", "std_error": "Welch"},
@@ -171,7 +180,7 @@ def _welch(x1: np.ndarray, x0: np.ndarray) -> tuple[float, float]:
 
 
 
-COMMON_OPTIONS = frozenset({"exposed", "min_per_arm", "min_clusters_per_arm", "seed", "n_resamples"})
+COMMON_OPTIONS = frozenset({"exposed", "min_per_arm", "min_clusters_per_arm", "seed", "n_resamples", "summary"})
 
 
 def check_options(method: str, options: dict, allowed: tuple[str, ...] = ()) -> None:
