@@ -72,8 +72,8 @@ def format_table(result: EffectResult) -> str:
         ("converged", "yes" if result.converged else "NO"),
     ]
     for size in result.effect_sizes:
-        rows.append((size.name.replace("_", " "), f"{_num(size.value)} (95% interval {_num(size.ci_low)} to "
-                                                  f"{_num(size.ci_high)})"))
+        label = _LABELS.get(size.name, size.name.replace("_", " "))
+        rows.append((label, f"{_num(size.value)} (95% interval {_num(size.ci_low)} to {_num(size.ci_high)})"))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]
     if result.warnings:
@@ -81,6 +81,9 @@ def format_table(result: EffectResult) -> str:
         lines.append("Warnings:")
         lines.extend(f"  - {w}" for w in result.warnings)
     return "\n".join(lines)
+
+
+_LABELS = {"hedges_g": "Hedges' g"}
 
 
 def _num(value: float) -> str:

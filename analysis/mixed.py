@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.effect_sizes import group_effect_sizes
-from analysis.fitting import OPTIMISER_FAILED, captured_warnings, check_model_size, model_result, quiet
+from analysis.fitting import (
+    OPTIMISER_FAILED,
+    captured_warnings,
+    check_model_size,
+    coefficient_table,
+    model_result,
+    quiet,
+)
 from analysis.prepare import Prepared, prepare
 from analysis.results import AnalysisError, EffectResult
 from analysis.small_samples import check_options, switch_if_small
@@ -94,6 +101,9 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
         icc[group_col] = (components[group_col] + (components[nested] if nested else 0.0)) / total
         if nested:
             icc[nested] = components[nested] / total
+    if nested and (prep.data.groupby(group_col)[nested].nunique() > 1).any():
+        notes.append(f"Some groups of '{group_col}' appear in more than one '{nested}'; each pair was given its "
+                     "own random intercept.")
     for name in (group_col, nested):
         if name and prep.data[name].nunique() < FEW_GROUPS:
             notes.append(f"Only {prep.data[name].nunique()} groups of '{name}': its variance is poorly "
@@ -109,11 +119,10 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
         "estimation": "REML" if reml else "maximum likelihood",
         "log_likelihood": float(fitted.llf) if np.isfinite(fitted.llf) else None,
     }
-    result = model_result(prep, fitted, method="mixed", effect_sizes=sizes, warnings_=notes,
-                          converged=converged, details=details, summary=summary)
-    fixed = {k: v for k, v in result.details["coefficients"].items() if k in prep.X.columns}
-    result.details["coefficients"] = fixed
-    return result
+    fixed = list(prep.X.columns)  # the variance parameters are in `variance_components`
+    details["coefficients"] = coefficient_table(fitted.params[fixed], fitted.bse[fixed], fitted.pvalues[fixed])
+    return model_result(prep, fitted, method="mixed", effect_sizes=sizes, warnings_=notes,
+                        converged=converged, details=details, summary=summary)
 
 
 def _vc_spec(outer: pd.Series, inner: pd.Series, name: str) -> Any:

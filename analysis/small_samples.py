@@ -30,6 +30,7 @@ def too_small(prep: Prepared, *, min_per_arm: int = MIN_PER_ARM,
     """Why the groups are too small for a model, in words, or None if they are large enough."""
     if not prep.exposure_info.binary:
         return None
+    min_per_arm = max(int(min_per_arm), 2)  # a group of one has no spread: a model cannot be fitted
     t = prep.t
     n1, n0 = int((t == 1).sum()), int((t == 0).sum())
     if min(n1, n0) < min_per_arm:

@@ -45,6 +45,15 @@ def test_mixed_model_recovers_nested_variance_components():
     assert result.effect_size("hedges_g") is not None
 
 
+def test_mixed_model_says_when_groups_are_not_nested():
+    df = _programme(18, regions=4, providers_per_region=10, people_per_provider=6, region_sd=0.5, provider_sd=0.5)
+    df.loc[df.index % 6 == 0, "region"] = "R99"  # one person of each provider seen in another region
+    result = estimate_effect(df, "score", "trained", cluster="provider", method="mixed", nested="region")
+    assert ("Some groups of 'provider' appear in more than one 'region'; each pair was given its own random "
+            "intercept.") in result.warnings
+    assert result.converged and result.details["n_groups"] == {"provider": 40, "region": 5}
+
+
 def test_mixed_model_with_no_provider_variance_reaches_the_boundary_quietly():
     df = _programme(12, regions=1, providers_per_region=30, people_per_provider=8, region_sd=0.0, provider_sd=0.0)
     # provider means exactly equal within each arm: the provider variance is estimated at zero
