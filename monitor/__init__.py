@@ -21,10 +21,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from monitor.auth import views as auth_views
     from monitor.config import load_config
     from monitor.extensions import csrf, db, login_manager, migrate
-    from monitor.home import views as home_views
     from monitor.fieldwork import bp as fieldwork_bp
+    from monitor.home import views as home_views
     from surveys.designer.views import bp as designer_bp
     from surveys.respondent import bp as respondent_bp
+    from surveys.respondent import i18n as respondent_i18n
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, test_config))
@@ -37,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     access.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
+    respondent_i18n.init_app(app)
     cli.init_app(app)
 
     app.register_blueprint(auth_views.bp)

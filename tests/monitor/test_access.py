@@ -26,10 +26,15 @@ POLICY: list[tuple[str, set[str] | str]] = [
     (r"^registry\.", REGISTRY),
     (r"^admin\.", {ADMIN}),
     (r"^designer\.", REGISTRY),
+    # Respondents hold a link, not an account: their pages are public (the link is the key).
+    (r"^respondent\.", "public"),
 ]
 
 #: The short public list: anything else public is a mistake.
-PUBLIC_ALLOWED = {"static", "auth.login"}
+PUBLIC_ALLOWED = {"static", "auth.login", "respondent.open", "respondent.resume",
+                  "respondent.consent", "respondent.section", "respondent.review",
+                  "respondent.submit", "respondent.done", "respondent.language",
+                  "respondent.quick_exit", "respondent.notice"}
 
 
 def expected_for(endpoint: str):

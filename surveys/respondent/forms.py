@@ -1,0 +1,48 @@
+"""The respondent pages' own controls (the answers' fields are built by ``surveys.rendering``).
+
+Each form is given the cleaned post (``inputs.posted_form``), never ``request.form`` itself.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import AnyOf, DataRequired
+
+from surveys.schema import LANGUAGES
+
+LANGUAGE_ACTIONS = tuple(f"language:{lang}" for lang in LANGUAGES)
+#: The buttons of a section page: Next, Back, Save and continue later, or a language.
+PAGE_ACTIONS = ("next", "back", "save", *LANGUAGE_ACTIONS)
+#: Where the language form may return to (never a URL: no open redirect).
+RETURNS = ("consent", "review", "resume", "done")
+
+
+class PageControls(FlaskForm):
+    """The button pressed on a section page and whether the page was opened from the review."""
+
+    action = StringField(validators=[DataRequired(), AnyOf(PAGE_ACTIONS)])
+    review = HiddenField()
+
+    @property
+    def language(self) -> str | None:
+        """The language chosen with a language button, None for the other buttons."""
+        value = self.action.data or ""
+        return value.split(":", 1)[1] if value.startswith("language:") else None
+
+
+class ConsentForm(FlaskForm):
+    """Yes, no (asks to confirm), confirmed no, or back from the confirmation."""
+
+    choice = StringField(validators=[DataRequired(), AnyOf(("yes", "no", "confirm_no", "back"))])
+
+
+class LanguageForm(FlaskForm):
+    """The language switch of the pages without answers on them."""
+
+    language = StringField(validators=[DataRequired(), AnyOf(LANGUAGES)])
+    back = StringField(validators=[DataRequired(), AnyOf(RETURNS)])
+
+
+class SubmitForm(FlaskForm):
+    """The review page's Send button (its CSRF token)."""
