@@ -28,6 +28,8 @@ POLICY: list[tuple[str, set[str] | str]] = [
     (r"^designer\.", REGISTRY),
     # Respondents hold a link, not an account: their pages are public (the link is the key).
     (r"^respondent\.", "public"),
+    # Who was invited and what they answered: officers and admins only, never evaluators.
+    (r"^fieldwork\.", REGISTRY),
 ]
 
 #: The short public list: anything else public is a mistake.
