@@ -137,9 +137,11 @@ def analyze(csv_path: str, outcome: str, exposure: str, covariates: str, cluster
 
 
 def init_app(app: Flask) -> None:
+    from monitor.fieldwork.cli import invitations_cli
     from surveys.cli import surveys_cli
 
     app.cli.add_command(users)
     app.cli.add_command(surveys_cli)
+    app.cli.add_command(invitations_cli)
     app.cli.add_command(demo)
     app.cli.add_command(analyze)

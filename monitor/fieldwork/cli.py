@@ -1,0 +1,119 @@
+"""``monitor invitations create``: links for one wave of a survey's follow-up plan, as a CSV.
+
+Part of the command-line contract (``--survey ID --wave NAME --out links.csv``); ``--plan``,
+``--base-url`` and ``--overwrite`` are optional. Errors are one line and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+invitations_cli = click.Group("invitations", help="Invitation links of follow-up plans.")
+
+#: Where links point when neither --base-url, MONITOR_PUBLIC_URL nor SERVER_NAME says.
+FALLBACK_BASE_URL = "http://127.0.0.1:5000/"
+#: Batches above this many links show a progress bar on stderr.
+PROGRESS_FROM = 1000
+
+
+def _base_url(option: str | None) -> str:
+    if option:
+        return option.rstrip("/") + "/"
+    server = current_app.config.get("SERVER_NAME")
+    if server:
+        return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}/"
+    click.echo(f"warning: the links point to {FALLBACK_BASE_URL}; pass --base-url (or set "
+               "MONITOR_PUBLIC_URL) with the address respondents open.", err=True)
+    return FALLBACK_BASE_URL
+
+
+def _plan(survey_id: int, plan_id: int | None):
+    from monitor.extensions import db
+    from monitor.fieldwork.services import active_plans_for_survey
+    from monitor.models import FollowUpPlan
+    from surveys.models import Survey
+
+    if db.session.get(Survey, survey_id) is None:
+        raise click.ClickException(f"No survey with id {survey_id}.")
+    if plan_id is not None:
+        plan = db.session.get(FollowUpPlan, plan_id)
+        if plan is None or plan.survey_version.survey_id != survey_id:
+            raise click.ClickException(f"Survey {survey_id} has no plan with id {plan_id}.")
+        if plan.status != "active":
+            raise click.ClickException(f"Plan {plan_id} is closed; reopen it to issue links.")
+        return plan
+    plans = active_plans_for_survey(survey_id)
+    if not plans:
+        raise click.ClickException(f"Survey {survey_id} has no active follow-up plan: create one "
+                                   "under Fieldwork first.")
+    if len(plans) > 1:
+        listed = ", ".join(f"{p.id} ({p.title})" for p in plans)
+        raise click.ClickException(f"Survey {survey_id} has {len(plans)} active plans: {listed}. "
+                                   "Choose one with --plan ID.")
+    return plans[0]
+
+
+def _progress(label: str, done: int, total: int) -> None:
+    if total >= PROGRESS_FROM:
+        from monitor.cli import _progress as bar
+
+        bar(label, done, total)
+
+
+@invitations_cli.command("create")
+@click.option("--survey", "survey_id", type=int, required=True, help="Survey id (see `monitor surveys list`).")
+@click.option("--wave", required=True, help="Wave name, e.g. baseline, m3, m6, m12.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV file to write; only its owner may read it.")
+@click.option("--plan", "plan_id", type=int, default=None,
+              help="The plan, when the survey has several active plans.")
+@click.option("--base-url", envvar="MONITOR_PUBLIC_URL", default=None,
+              help="Address respondents open, e.g. https://survey.example.org (env MONITOR_PUBLIC_URL).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing file (its links are lost for good).")
+@with_appcontext
+def create_command(survey_id: int, wave: str, out: Path, plan_id: int | None, base_url: str | None,
+                   overwrite: bool) -> None:
+    """Issue links for the wave's invitations that have none yet and write them to a CSV.
+
+    The links exist only in that file (the database keeps their hashes): keep it safe.
+    """
+    from monitor.extensions import db
+    from monitor.fieldwork import links, services
+
+    plan = _plan(survey_id, plan_id)
+    names = [w.name for w in plan.waves]
+    if wave not in names:
+        raise click.ClickException(f"Plan {plan.id} has no wave {wave!r}; its waves are "
+                                   f"{', '.join(names)}.")
+    if out.exists() and not overwrite:
+        raise click.ClickException(f"{out} exists, and the links in it exist nowhere else: choose "
+                                   "another --out, or pass --overwrite.")
+    base = _base_url(base_url)
+    try:
+        # Created owner-only before any link is issued, so an unwritable path costs nothing.
+        descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {out}: {exc.strerror}.") from exc
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            issued = services.issue_links(plan, services.Selection(wave=wave), output="cli-csv",
+                                          progress=_progress)
+            with current_app.test_request_context("/", base_url=base):
+                headers, rows = links.link_table(links.link_rows(issued))
+            handle.write(links.to_csv(headers, rows))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        out.unlink(missing_ok=True)
+        raise
+    if issued:
+        click.echo(f"Issued {len(issued)} link{'s' if len(issued) != 1 else ''} for wave {wave} of plan "
+                   f"{plan.id} ({plan.title}) to {out}.")
+    else:
+        click.echo(f"No invitation of wave {wave} of plan {plan.id} needs a link: every pending one has "
+                   f"one already. {out} holds the header only.")
