@@ -230,7 +230,7 @@ def due(plan_id: int):
                            due_from=where.due_from, due_to=where.due_to, as_of=utcnow().isoformat())
     return render_template("monitor/fieldwork/due.html", plan=plan, page=page, counts=counts, where=where,
                            form=form, regions=_regions(), statuses=INVITATION_STATUSES,
-                           labels=rates.STATUS_LABELS, today=date.today())
+                           labels=rates.STATUS_LABELS, today=services.current_date())
 
 
 @bp.route("/plans/<int:plan_id>/links", methods=["POST"])
@@ -305,7 +305,7 @@ def rates_page():
     _expire()
     survey_id = request.args.get("survey", type=int)
     region_id = request.args.get("region", type=int)
-    today = date.today()
+    today = services.current_date()
     table = rates.response_rates(today, survey_id=survey_id, region_id=region_id)
     waves = rates.by_wave(table)
     chart = _data_uri(response_rate_by_wave(waves))
@@ -335,7 +335,7 @@ def response_view(response_id: int):
     invitation = response.invitation
     version = db.session.get(SurveyVersion, response.survey_version_id)
     answers = dict(db.session.execute(select(Answer.question_key, Answer.value)
-                                      .where(Answer.response_id == response.id)).tuples().all())
+                                      .where(Answer.response_id == response.id)).all())
     sections, extra = viewer.labelled(version.schema(), answers)
     respondent = (db.session.get(AssistedPerson, invitation.person_id) if invitation.person_id
                   else db.session.get(Provider, invitation.provider_id))
