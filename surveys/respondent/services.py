@@ -125,24 +125,28 @@ class Instrument:
         return next((i for i, s in enumerate(self.pages.sections) if s.key == key), None)
 
 
-_INSTRUMENTS: dict[int, Instrument] = {}
+_INSTRUMENTS: dict[tuple[int, int, datetime], Instrument] = {}
 _INSTRUMENTS_LOCK = threading.Lock()
 _INSTRUMENTS_MAX = 64
 
 
 def instrument_for(version: SurveyVersion) -> Instrument:
     """The version prepared for respondents; published versions never change, so they are
-    prepared once per process (a cache, not state: any process can rebuild it)."""
-    if version.is_published:
-        cached = _INSTRUMENTS.get(version.id)
+    prepared once per process (a cache, not state: any process can rebuild it). The key holds
+    the publication time too, so a database rebuilt under a running server (the demo's reset)
+    never serves another survey under a reused id."""
+    key = (version.id, version.survey_id, version.published_at) if version.is_published \
+        else None
+    if key is not None:
+        cached = _INSTRUMENTS.get(key)
         if cached is not None:
             return cached
     instrument = prepare(version.id, version.schema())
-    if version.is_published:
+    if key is not None:
         with _INSTRUMENTS_LOCK:
             if len(_INSTRUMENTS) >= _INSTRUMENTS_MAX:
                 _INSTRUMENTS.clear()
-            _INSTRUMENTS[version.id] = instrument
+            _INSTRUMENTS[key] = instrument
     return instrument
 
 
@@ -269,6 +273,8 @@ class Visit:
     response: Response
     instrument: Instrument
     answers: dict[str, Any]
+    #: ``Response.updated_at`` when the answers were read: the submit applies to exactly these.
+    revision: datetime | None = None
 
     @property
     def language(self) -> str:
@@ -320,7 +326,8 @@ def load_visit(session_id: str | None) -> Visit:
         db.session.flush()
     instrument = instrument_for(invitation.survey_version)
     return Visit(session=session, invitation=invitation, response=response,
-                 instrument=instrument, answers=stored_answers(response.id, instrument.full))
+                 instrument=instrument, answers=stored_answers(response.id, instrument.full),
+                 revision=response.updated_at)
 
 
 def stored_answers(response_id: int, survey: Survey) -> dict[str, Any]:
@@ -371,6 +378,7 @@ def give_consent(visit: Visit) -> None:
         .execution_options(synchronize_session=False)).rowcount
     if not done:
         raise ResponseClosed()
+    visit.revision = now
     if visit.instrument.consent_key:
         _upsert(response.id, {visit.instrument.consent_key: "yes"}, now)
         visit.answers[visit.instrument.consent_key] = "yes"
@@ -436,6 +444,7 @@ def save_draft(visit: Visit, answers: Mapping[str, Any], current_section: str) -
     if changed:
         _upsert(response.id, changed, now)
     visit.answers = dict(answers)
+    visit.revision = now
     response.current_section = current_section[:64]
     response.updated_at = now
     db.session.flush()
@@ -521,7 +530,7 @@ def submit(visit: Visit) -> bool:
     now = utcnow()
     done = db.session.execute(update(Response).where(
         Response.id == response.id, Response.status == "draft",
-        Response.updated_at == response.updated_at)
+        Response.updated_at == visit.revision)
         .values(status="submitted", submitted_at=now, updated_at=now, current_section=None)
         .execution_options(synchronize_session=False)).rowcount
     if done:

@@ -256,7 +256,10 @@ def section(key: str):
 
     if action == "next":
         valid = form.validate() and not too_long
-        target = key if (not valid or form.revealed) else services.after(visit, index, answers)
+        if not valid or form.revealed:
+            target = key
+        else:
+            target = REVIEW if from_review else services.after(visit, index, answers)
         services.save_draft(visit, answers, target)
         db.session.commit()
         if not valid:
