@@ -23,7 +23,7 @@ def response_rate_by_wave(df: pd.DataFrame) -> str:
     several = df["survey"].nunique() > 1
     labels = [f"{s[:28]} · {w}" if several else str(w) for s, w in zip(df["survey"], df["wave"], strict=True)]
     rates = df["rate"].fillna(0).to_numpy(dtype=float) * 100
-    fig = Figure(figsize=(5.6 if several else 4.8, 0.7 + 0.42 * len(df)))
+    fig = Figure(figsize=(5.2 if several else 4.2, 0.7 + 0.4 * len(df)))
     ax = fig.add_subplot()
     positions = range(len(df))[::-1]
     ax.barh(list(positions), rates, color=PILOT_COLOUR, height=0.6)
@@ -32,7 +32,7 @@ def response_rate_by_wave(df: pd.DataFrame) -> str:
                                        strict=True):
         text = f"{rate * 100:.0f}% · {int(done)}/{int(eligible)}" if eligible else "not open yet"
         ax.text((0 if pd.isna(rate) else rate * 100) + 2, y, text, va="center", fontsize=9, color="#1d2433")
-    ax.set_xlim(0, 140)
+    ax.set_xlim(0, 135)
     ax.set_xticks([0, 25, 50, 75, 100])
     ax.xaxis.set_major_formatter(PercentFormatter(100))
     ax.tick_params(labelsize=9, length=0)

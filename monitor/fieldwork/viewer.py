@@ -19,6 +19,8 @@ class ShownAnswer:
     label: str
     text: str
     answered: bool
+    #: The matrix question a row belongs to (its stem is shown once above its rows).
+    group: str | None = None
 
 
 @dataclass
@@ -70,9 +72,9 @@ def labelled(survey: Survey, answers: Mapping[str, Any],
                     known.add(item.key)
                     value = answers.get(item.key)
                     item_label = survey.text(item.label, language) or item.key
-                    shown.answers.append(ShownAnswer(item.key, f"{label} — {item_label}",
+                    shown.answers.append(ShownAnswer(item.key, item_label,
                                                      answer_text(survey, q, value, language),
-                                                     item.key in answers))
+                                                     item.key in answers, group=label))
                 continue
             known.add(q.key)
             shown.answers.append(ShownAnswer(q.key, label, answer_text(survey, q, answers.get(q.key), language),

@@ -28,6 +28,7 @@ from monitor.registry.forms import ConfirmForm, options
 from reports.fieldwork_charts import response_rate_by_wave
 from surveys.fieldwork_models import INVITATION_STATUSES, Answer, Invitation, Response
 from surveys.models import Survey, SurveyVersion
+from surveys.schema import LANGUAGE_NAMES
 
 AUDIENCES = {"person": "assisted persons", "provider": "providers"}
 
@@ -343,4 +344,4 @@ def response_view(response_id: int):
     db.session.commit()
     return render_template("monitor/fieldwork/response.html", response=response, invitation=invitation,
                            version=version, sections=sections, extra=extra,
-                           code=respondent.code if respondent else '?')
+                           code=respondent.code if respondent else "?", language_names=LANGUAGE_NAMES)

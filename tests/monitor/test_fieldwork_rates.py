@@ -171,11 +171,12 @@ def test_labelled_answers_of_every_kind():
     sections, extra = viewer.labelled(survey, {"langs": ["uk", "ru", "xx"], "mood": "2", "grid_a": "1",
                                                "ok": "no", "weight": 61.0, "old_key": 3})
     shown = {a.key: (a.label, a.text) for a in sections[0].answers}
+    groups = {a.key: a.group for a in sections[0].answers}
     assert "intro" not in shown
     assert shown["langs"] == ("Languages?", "Ukrainian; Russian; xx")
     assert shown["mood"] == ("Mood?", "Agree")
-    assert shown["grid_a"] == ("How true? — Safe", "Disagree")
-    assert shown["grid_b"] == ("How true? — Calm", "—")
+    assert shown["grid_a"] == ("Safe", "Disagree") and groups["grid_a"] == "How true?"
+    assert shown["grid_b"] == ("Calm", "—") and groups["mood"] is None
     assert shown["ok"][1] == "No" and shown["weight"][1] == "61"
     assert sections[0].answered == 5
     assert [(a.key, a.text) for a in extra] == [("old_key", "3")]
