@@ -1,8 +1,11 @@
-"""The demo programme: a synthetic registry shaped like the real roll-out, from one seed.
+"""The demo programme: a synthetic registry and its follow-up shaped like the real roll-out,
+from one seed.
 
-``monitor demo`` calls :func:`build_demo`; the model behind the data (and the truth later
-analysis must recover) is written down in :mod:`monitor.demo.generator`, the fixed facts in
-:mod:`monitor.demo.programme`.
+``monitor demo`` calls :func:`build_demo`; the model behind the registry is written down in
+:mod:`monitor.demo.generator`, the fixed facts in :mod:`monitor.demo.programme`, and the truth of
+the follow-up (who answers, what, and the effects of training that analysis must recover) in
+:mod:`monitor.demo.outcomes`, whose :data:`TRUE_EFFECTS` tests and analysis import.
+:func:`outcome_frame` returns the person-wave data of a demo without a database.
 """
 
 from monitor.demo.generator import (
@@ -15,20 +18,40 @@ from monitor.demo.generator import (
     DemoWorld,
     Step,
     build_demo,
+    outcome_frame,
+    provider_outcome_frame,
+    simulate,
+)
+from monitor.demo.outcomes import (
+    OUTCOME_MODEL,
+    RESPONSE_MODEL,
+    TRUE_EFFECTS,
+    OutcomeModel,
+    ResponseModel,
+    TrueEffects,
 )
 from monitor.demo.programme import DEMO_LOGINS, PILOT_CODES, REGIONS
 
 __all__ = [
     "DEMO_LOGINS",
+    "OUTCOME_MODEL",
     "PILOT_CODES",
     "REFERRALS",
     "REGIONS",
+    "RESPONSE_MODEL",
     "ROLL_OUT",
     "SIZES",
     "STEPS",
+    "TRUE_EFFECTS",
     "DatabaseNotEmpty",
     "DemoSummary",
     "DemoWorld",
+    "OutcomeModel",
+    "ResponseModel",
     "Step",
+    "TrueEffects",
     "build_demo",
+    "outcome_frame",
+    "provider_outcome_frame",
+    "simulate",
 ]

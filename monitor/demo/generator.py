@@ -74,18 +74,23 @@ ids are assigned here (1, 2, 3, ...) in a fixed order, so one seed always gives 
 
 from __future__ import annotations
 
+import csv
+import os
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, Table, insert, inspect, literal, select, text
 
 from monitor import audit
 from monitor.accounts import create_user
+from monitor.demo.fieldwork import DEMO_STATUSES, build_answers, build_plans, build_surveys
 from monitor.demo.programme import (
     DEMO_LOGINS,
     EMPLOYERS,
@@ -101,14 +106,17 @@ from monitor.models import (
     AssistanceEpisode,
     AssistedPerson,
     AuditEvent,
+    FollowUpPlan,
     Organisation,
     PersonContact,
+    PlanWave,
     Provider,
     Region,
     ThrottleCounter,
     TrainingAttendance,
     TrainingSession,
 )
+from surveys.fieldwork_models import Invitation, Response
 from surveys.models import immutability_guard_lifted
 
 #: progress(label, done, total)
@@ -289,6 +297,8 @@ class DemoWorld:
     referrals: Referrals
     created_at: datetime
     progress: Progress
+    #: False: generate only, touch no database (see :func:`simulate`).
+    database: bool = True
     #: Rows inserted, by table name.
     counts: dict[str, int] = field(default_factory=dict)
     #: (region index, organisation key) -> organisation id
@@ -304,10 +314,14 @@ class DemoWorld:
     provider_ready_on: np.ndarray | None = None
     #: The day of a provider's first training session (NaT: never trained).
     provider_first_trained_on: np.ndarray | None = None
+    #: Organisation id of each provider (0: none recorded).
+    provider_organisation: np.ndarray | None = None
     # Sessions and attendance
     session_region: np.ndarray | None = None
     session_held_on: np.ndarray | None = None
     session_hours: np.ndarray | None = None
+    #: Comma-separated module codes of each session.
+    session_modules: list[str] | None = None
     attendance_provider: np.ndarray | None = None
     attendance_session: np.ndarray | None = None
     attendance_hours: np.ndarray | None = None
@@ -315,11 +329,17 @@ class DemoWorld:
     person_region: np.ndarray | None = None
     person_referred_on: np.ndarray | None = None
     person_has_contact: np.ndarray | None = None
+    #: CTDC covariates (object arrays of the stored codes).
+    person_gender: np.ndarray | None = None
+    person_age_broad: np.ndarray | None = None
+    person_exploit: np.ndarray | None = None
     # Episodes
     episode_person: np.ndarray | None = None
     episode_provider: np.ndarray | None = None
     episode_started_on: np.ndarray | None = None
     episode_ended_on: np.ndarray | None = None
+    #: Comma-separated service codes of each episode.
+    episode_services: list[str] | None = None
     #: Extra state of later steps, by name.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -327,6 +347,10 @@ class DemoWorld:
         """The random stream of one step: seeded by the demo seed and the step's name."""
         entropy = self.seed & 0xFFFF_FFFF_FFFF_FFFF
         return np.random.default_rng([entropy, zlib.crc32(step.encode())])
+
+    def insert(self, label: str, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert ``rows`` into ``table`` in chunks (nothing when not :attr:`database`)."""
+        _insert(self, label, table, rows)
 
 
 @dataclass(frozen=True)
@@ -355,9 +379,29 @@ class DemoSummary:
     episodes: int
     accounts: int
     seconds: float
+    surveys: int = 0
+    plans: int = 0
+    invitations: int = 0
+    responses: int = 0
+    answers: int = 0
+    #: Invitations of the try-out plan (open on the day of loading; the links point to them).
+    tryout_invitations: int = 0
+    #: Invitations of the two follow-up plans by status at the as-of date, and responses by
+    #: status (submitted, draft, declined).
+    invitation_statuses: Mapping[str, int] = field(default_factory=dict)
+    response_statuses: Mapping[str, int] = field(default_factory=dict)
+    #: The CSV of links to open invitations (None: not written) and how many links it holds.
+    links_path: str | None = None
+    links: int = 0
+    as_of: date | None = None
 
     def describe(self) -> str:
         """A few lines with the counts, for people."""
+        statuses = ", ".join(f"{self.invitation_statuses.get(s, 0):,} {s.replace('_', ' ')}"
+                             for s in DEMO_STATUSES)
+        responses = ", ".join(f"{self.response_statuses.get(s, 0):,} {label}" for s, label in
+                              (("submitted", "submitted"), ("draft", "drafts"),
+                               ("declined", "declined")))
         rows = [
             ("regions", f"{self.regions:,}",
              f"{self.pilot_regions} piloted in 2012-2013, "
@@ -371,12 +415,31 @@ class DemoSummary:
             ("assisted persons", f"{self.persons:,}", f"{self.contacts:,} with a (fake) contact"),
             ("assistance episodes", f"{self.episodes:,}", ""),
             ("staff accounts", f"{self.accounts:,}", ""),
+            ("surveys", f"{self.surveys:,}",
+             "published: person follow-up, provider follow-up, quality checklist"),
+            ("follow-up plans", f"{self.plans:,}",
+             "persons from their first episode, providers from their first training "
+             "(baseline, m3, m6, m12)" + (", and a try-out plan open today"
+                                          if self.tryout_invitations else "")),
+            ("invitations", f"{self.invitations:,}",
+             (f"as of {self.as_of.isoformat()}: " if self.as_of else "") + statuses
+             + (f"; {self.tryout_invitations:,} open today in the try-out plan"
+                if self.tryout_invitations else "")),
+            ("responses", f"{self.responses:,}", responses),
+            ("answers", f"{self.answers:,}", ""),
         ]
         width = max(len(count) for _, count, _ in rows)
         lines = [f"Demo programme loaded (size {self.size}, seed {self.seed}):"]
         for label, count, note in rows:
             line = f"  {label:<20} {count:>{width}}"
             lines.append(f"{line}  {note}" if note else line)
+        if self.links_path and self.links:
+            lines.append(f"Links to try the respondent's form ({self.links} open invitation"
+                         f"{'s' if self.links != 1 else ''}; start the server with `flask run` "
+                         f"and open one): {self.links_path}")
+        elif self.links_path:
+            lines.append("No invitation is open today, so there are no links to try (the file "
+                         f"is empty): {self.links_path}")
         return "\n".join(lines)
 
 
@@ -392,6 +455,8 @@ def _insert(world: DemoWorld, label: str, table: Table, rows: Sequence[dict[str,
     """Insert ``rows`` in chunks with Core, reporting progress under ``label``."""
     total = len(rows)
     world.counts[table.name] = world.counts.get(table.name, 0) + total
+    if not world.database:
+        return
     if not total:
         world.progress(label, 0, 0)
         return
@@ -493,6 +558,7 @@ def build_providers(world: DemoWorld, rng: np.random.Generator) -> None:
     world.provider_profession = profession
     world.provider_caseload_e = e
     world.provider_caseload = factor[profession] * np.exp(e)
+    world.provider_organisation = np.array([o or 0 for o in organisation], dtype=np.int64)
 
     number = np.concatenate([np.arange(1, k + 1) for k in per_region])
     rows = [
@@ -599,6 +665,7 @@ def build_training(world: DemoWorld, rng: np.random.Generator) -> None:
     world.session_region, world.session_held_on, world.session_hours = s_region, s_date, s_hours
     world.attendance_provider, world.attendance_session = a_provider, a_session
     world.attendance_hours = a_hours
+    world.session_modules = s_modules
 
     number = np.zeros(n_sessions, dtype=np.int64)
     for pool in sessions_of_region:
@@ -659,6 +726,7 @@ def build_persons(world: DemoWorld, rng: np.random.Generator) -> None:
         number[members] = np.arange(1, len(members) + 1)
 
     world.person_region, world.person_referred_on = region, referred
+    world.person_gender, world.person_age_broad, world.person_exploit = gender, age, exploit
     rows = [
         {"id": i + 1, "code": f"AP-{REGIONS[r].short}-{num:05d}", "region_id": r + 1,
          "referred_on": on, "gender": g, "age_broad": a, "majority_status": m,
@@ -757,6 +825,7 @@ def build_episodes(world: DemoWorld, rng: np.random.Generator) -> None:
     services = [services[k] for k in order.tolist()]
     world.episode_person, world.episode_provider = e_person, e_provider
     world.episode_started_on, world.episode_ended_on = e_start, e_end
+    world.episode_services = services
     rows = [
         {"id": k + 1, "person_id": p + 1, "provider_id": v + 1, "started_on": s,
          "ended_on": e, "services": svc}
@@ -769,6 +838,8 @@ def build_episodes(world: DemoWorld, rng: np.random.Generator) -> None:
 
 def build_accounts(world: DemoWorld, rng: np.random.Generator) -> None:  # noqa: ARG001
     """The staff accounts of :data:`DEMO_LOGINS` (hashed like any other password)."""
+    if not world.database:
+        return
     total = len(DEMO_LOGINS)
     world.progress("accounts", 0, total)
     for done, (role, email, password) in enumerate(DEMO_LOGINS, start=1):
@@ -777,7 +848,8 @@ def build_accounts(world: DemoWorld, rng: np.random.Generator) -> None:  # noqa:
     world.counts["user_account"] = total
 
 
-#: The demo, in order. Later steps (surveys, follow-up waves, answers) are appended here.
+#: The demo, in order: the registry, the accounts, then the fieldwork (surveys, follow-up plans
+#: with their invitations, answers; see :mod:`monitor.demo.fieldwork`).
 STEPS: tuple[Step, ...] = (
     Step("regions", build_regions),
     Step("organisations", build_organisations),
@@ -787,13 +859,17 @@ STEPS: tuple[Step, ...] = (
     Step("contacts", build_contacts),
     Step("episodes", build_episodes),
     Step("accounts", build_accounts),
+    Step("surveys", build_surveys),
+    Step("plans", build_plans),
+    Step("answers", build_answers),
 )
 
 #: Tables whose ids the steps assign themselves (their sequences are moved on afterwards).
 _EXPLICIT_ID_TABLES: tuple[Table, ...] = (
     Region.__table__, Organisation.__table__, Provider.__table__, TrainingSession.__table__,
     TrainingAttendance.__table__, AssistedPerson.__table__, PersonContact.__table__,
-    AssistanceEpisode.__table__,
+    AssistanceEpisode.__table__, FollowUpPlan.__table__, PlanWave.__table__,
+    Invitation.__table__, Response.__table__,
 )
 
 
@@ -851,11 +927,18 @@ def _no_progress(label: str, done: int, total: int) -> None:  # noqa: ARG001
 
 
 def build_demo(size: str = "medium", seed: int = 2012, reset: bool = False,
-               progress: Progress | None = None) -> DemoSummary:
+               progress: Progress | None = None,
+               links_path: str | os.PathLike[str] | None = None) -> DemoSummary:
     """Load the demo programme of ``size`` generated from ``seed``, and commit.
 
     The data go in one transaction with a ``demo_loaded`` audit event; on any error nothing is
     kept. With ``reset`` every row of every table is deleted first (audit log included).
+
+    After the commit, links to a few open invitations (their tokens exist nowhere else) are
+    written to ``links_path``: by default the app's ``DEMO_LINKS_PATH`` setting, else
+    ``demo-links.csv`` in the instance folder; the links start with ``DEMO_LINKS_BASE_URL``
+    (default ``http://127.0.0.1:5000``). The file is rewritten on every load, so links of an
+    earlier demo do not linger.
 
     Raises:
         ValueError: ``size`` is not small, medium or large.
@@ -889,11 +972,78 @@ def build_demo(size: str = "medium", seed: int = 2012, reset: bool = False,
         db.session.rollback()
         raise
 
+    state = world.extra["fieldwork"]
+    path = _write_links(state.links or [], links_path)
+    return _summary(world, began, links_path=str(path), links=len(state.links or []))
+
+
+def simulate(size: str = "medium", seed: int = 2012, progress: Progress | None = None,
+             ) -> DemoWorld:
+    """Generate the demo of ``size`` and ``seed`` without a database (no app needed).
+
+    The world holds every array the steps build, and ``world.extra["fieldwork"]`` the
+    person-wave and provider-wave frames of :mod:`monitor.demo.fieldwork`: exactly the data that
+    :func:`build_demo` inserts for the same size and seed (tokens and accounts aside).
+
+    Raises:
+        ValueError: ``size`` is not small, medium or large.
+    """
+    if size not in SIZES:
+        raise ValueError(f"Unknown demo size {size!r}; use one of {', '.join(SIZES)}.")
+    world = DemoWorld(size=size, seed=seed, spec=SIZES[size], roll_out=ROLL_OUT,
+                      referrals=REFERRALS, created_at=datetime.now(UTC),
+                      progress=progress or _no_progress, database=False)
+    for step in STEPS:
+        step.run(world, world.rng(step.name))
+    return world
+
+
+def outcome_frame(size: str = "medium", seed: int = 2012) -> pd.DataFrame:
+    """The person-wave outcomes of the demo of ``size`` and ``seed``, without a database.
+
+    One row per invitation of the person follow-up plan (person and wave, every wave whose
+    window opened by the as-of date), in invitation id order, with the outcome the person gave or
+    would have given (``responded`` tells which answered: status completed). Columns:
+    ``invitation_id``, ``response_id`` (nullable), ``person_id``, ``wave`` (ordered category
+    baseline < m3 < m6 < m12), ``due_on`` (the reference date), ``status``, ``responded``,
+    ``region_id``, ``pilot``, ``provider_id`` and ``organisation_id`` (the primary provider's),
+    ``gender``, ``age_broad``, ``type_of_exploit``, ``has_contact``, ``caseload``,
+    ``log2_caseload``, ``trained`` (exposure at ``due_on``), ``language``, ``who5_latent``,
+    ``who5_1`` .. ``who5_5`` (item scores 0-5), ``who5_score`` (0-100), ``who5_score_t0`` and
+    ``who5_score_t1`` (the potential scores untrained and trained), ``housing_stable`` (0/1),
+    ``sat_recommend`` (1-5) and ``satisfaction_score`` (mean 1-5; NaN when the satisfaction page
+    is hidden). The truth behind them: :mod:`monitor.demo.outcomes`.
+
+    Raises:
+        ValueError: ``size`` is not small, medium or large.
+    """
+    return simulate(size, seed).extra["fieldwork"].person_frame.copy()
+
+
+def provider_outcome_frame(size: str = "medium", seed: int = 2012) -> pd.DataFrame:
+    """The provider-wave knowledge outcomes of the demo, without a database (see
+    :func:`outcome_frame`): ``invitation_id``, ``response_id``, ``provider_id``, ``wave``,
+    ``due_on``, ``status``, ``responded``, ``region_id``, ``profession``, ``caseload``,
+    ``after_training``, ``language``, the six knowledge items (1 = correct) and
+    ``knowledge_score`` (0-6)."""
+    return simulate(size, seed).extra["fieldwork"].provider_frame.copy()
+
+
+def _summary(world: DemoWorld, began: float, links_path: str | None, links: int) -> DemoSummary:
     first = world.provider_first_trained_on
     counts = world.counts
+    state = world.extra.get("fieldwork")
+    statuses: dict[str, int] = {}
+    tryout = len(state.tryout) if state is not None and state.tryout is not None else 0
+    if state is not None:
+        for inv in (state.persons, state.providers):
+            if inv is not None:
+                for status, count in zip(*np.unique(inv.status.astype(str), return_counts=True),
+                                         strict=True):
+                    statuses[str(status)] = statuses.get(str(status), 0) + int(count)
     return DemoSummary(
-        size=size,
-        seed=seed,
+        size=world.size,
+        seed=world.seed,
         regions=counts.get("region", 0),
         pilot_regions=sum(r.pilot for r in REGIONS),
         organisations=counts.get("organisation", 0),
@@ -906,4 +1056,41 @@ def build_demo(size: str = "medium", seed: int = 2012, reset: bool = False,
         episodes=counts.get("assistance_episode", 0),
         accounts=counts.get("user_account", 0),
         seconds=time.perf_counter() - began,
+        surveys=counts.get("survey", 0),
+        plans=counts.get("followup_plan", 0),
+        invitations=counts.get("invitation", 0),
+        responses=counts.get("response", 0),
+        answers=counts.get("answer", 0),
+        tryout_invitations=tryout,
+        invitation_statuses=statuses,
+        response_statuses=dict(state.responses or {}) if state is not None else {},
+        links_path=links_path,
+        links=links,
+        as_of=world.referrals.as_of,
     )
+
+
+#: Columns of the links file.
+LINK_COLUMNS = ("invitation_id", "respondent_key", "wave", "status", "closes_on", "url")
+
+
+def _write_links(links: Sequence[Mapping[str, Any]],
+                 path: str | os.PathLike[str] | None) -> Path:
+    """Write the links CSV (only its owner may read it: the tokens open surveys)."""
+    from flask import current_app
+
+    if path is None:
+        path = current_app.config.get("DEMO_LINKS_PATH") or (
+            Path(current_app.instance_path) / "demo-links.csv")
+    base = str(current_app.config.get("DEMO_LINKS_BASE_URL") or "http://127.0.0.1:5000")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LINK_COLUMNS)
+        for link in links:
+            writer.writerow([link["invitation_id"], link["respondent_key"], link["wave"],
+                             link["status"], link["closes_on"],
+                             f"{base.rstrip('/')}/r/{link['token']}"])
+    return target

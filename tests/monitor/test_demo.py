@@ -36,6 +36,14 @@ REGISTRY = (Region, Organisation, Provider, TrainingSession, TrainingAttendance,
             PersonContact, AssistanceEpisode)
 
 
+@pytest.fixture(autouse=True)
+def _links_elsewhere(request, tmp_path):
+    """Demo loads write their links file in the test's folder, not in the instance folder."""
+    if "app" in request.fixturenames or "runner" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        app.config["DEMO_LINKS_PATH"] = str(tmp_path / "demo-links.csv")
+
+
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -134,7 +142,9 @@ def test_progress_reports_every_step_to_the_end(app):
     build_demo(size="small", seed=1, progress=lambda *call: calls.append(call))
     labels = list(dict.fromkeys(label for label, _, _ in calls))
     assert labels == ["regions", "organisations", "providers", "training sessions",
-                      "attendance", "assisted persons", "contacts", "episodes", "accounts"]
+                      "attendance", "assisted persons", "contacts", "episodes", "accounts",
+                      "surveys", "follow-up plans", "plan waves", "invitations", "responses",
+                      "answers"]
     for label in labels:
         mine = [(done, total) for lab, done, total in calls if lab == label]
         assert mine[-1][0] == mine[-1][1]
@@ -204,7 +214,8 @@ def test_reset_replaces_everything_and_later_inserts_work(runner, factory):
     assert db.session.scalar(select(Provider.id).where(Provider.code == "P-OLD")) is None
     assert db.session.scalar(select(User.id).where(User.email == "old@example.org")) is None
     actions = sorted(db.session.scalars(select(AuditEvent.action)))
-    assert actions == ["demo_loaded"] + ["user_created"] * 3
+    assert actions == (["demo_loaded"] + ["survey_created"] * 3 + ["survey_published"] * 3
+                       + ["user_created"] * 3)
 
     # The ids the demo assigned itself must not collide with rows added afterwards
     # (on PostgreSQL the sequences have to be moved past them).
