@@ -56,8 +56,35 @@ months; episodes that would end after ``REFERRALS.as_of`` are still open. Servic
 provider's profession. About a third of persons have a contact record, with obviously invalid
 data (``+380 00 000 ...`` and ``...@demo.invalid``).
 
-Outcomes are not generated yet: this module builds the registry only, and says nothing yet about
-any effect of training.
+The follow-up and the truth of its answers
+------------------------------------------
+After the registry and the staff accounts come three more steps (:mod:`monitor.demo.fieldwork`):
+the library surveys are created and published (person follow-up, provider follow-up, quality
+checklist); a follow-up plan for persons (anchored on their first episode start) and one for
+trained providers (anchored on their first training), both with the waves baseline, m3, m6 and
+m12, get an invitation for every respondent and wave whose window has opened by
+``REFERRALS.as_of``, with a status at that date (completed, declined, in progress, expired,
+pending); and the answers come from a model with **known effects of training**. The whole truth
+is written down in :mod:`monitor.demo.outcomes` (and importable as ``TRUE_EFFECTS``,
+``OUTCOME_MODEL`` and ``RESPONSE_MODEL``); in short:
+
+* exposure = :mod:`monitor.exposure`'s default rule at the wave's due date;
+* WHO-5 (0-100): **+8 points** at every follow-up wave (m3, m6, m12) for an exposed person, 0 at
+  baseline, the same for everyone; random intercepts for region, primary provider and person;
+  stable housing: log-odds **+0.6**; satisfaction: proportional-odds shift **+0.7**; providers'
+  knowledge items: log-odds **+1.0** after training;
+* confounding only through observed covariates: outcomes depend on ageBroad, typeOfExploit,
+  gender, the pilot flag of the region and log2 of the primary provider's caseload (which, through
+  the caseload propensity above, also drives training); adjust for ``log2_caseload``, ``pilot``,
+  ``age_broad``, ``type_of_exploit`` (and ``wave`` when waves are pooled; ``gender`` for
+  precision);
+* response is missing at random: it depends on the covariates, the wave, a missed earlier wave
+  and exposure, never on the outcomes; 5% of persons who answer refuse consent.
+
+:func:`outcome_frame` returns the person-wave data (outcomes of respondents and non-respondents
+alike, with a ``responded`` flag) without a database, from the same code and random streams that
+:func:`build_demo` inserts from. A third, small plan (see ``fieldwork._tryout``) holds a few
+invitations open on the day of loading, and :func:`build_demo` writes their links to a CSV file.
 
 Extending the demo
 ------------------
@@ -70,6 +97,10 @@ the steps before it. Write the truth of a new step down here.
 
 Determinism: the only source of randomness is ``numpy.random.default_rng`` seeded from the seed;
 ids are assigned here (1, 2, 3, ...) in a fixed order, so one seed always gives the same rows.
+Two things are not drawn from the seed, on purpose: invitation tokens (``secrets``, so that nobody
+can derive a demo's links from its seed; only their hashes are stored) and the try-out plan,
+which depends on the day the demo is loaded. With ``DemoWorld.database`` false the steps touch
+no database (:func:`simulate`).
 """
 
 from __future__ import annotations

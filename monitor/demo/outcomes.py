@@ -113,7 +113,9 @@ What providers answer
 Each of the six knowledge items is correct with ``logit P = knowledge_difficulty[item] +
 knowledge_profession[profession] + g_provider + knowledge_effect * F`` with ``g`` normal (SD
 0.8) and ``knowledge_effect = 1.0``: the knowledge score (0-6) is higher after training (every
-respondent of the provider plan is trained; ``baseline`` is the pre-test). Wrong answers are
+respondent of the provider plan is trained; ``baseline`` is the pre-test). The effect of 1.0 is
+conditional on the provider (a mixed or conditional logit recovers it); a logit that ignores the
+provider intercept estimates the smaller population-averaged effect (about 0.87). Wrong answers are
 spread over the wrong options and "don't know". Other provider answers are plausible and do not
 depend on training, except that the training questions report the sessions attended before the
 answer day.
