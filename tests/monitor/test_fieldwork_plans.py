@@ -229,12 +229,13 @@ def test_a_removed_wave_deletes_only_its_pending_invitations(app, three_persons)
     assert len(invitations(plan)) == 3 * 3 + 2
 
 
-def test_a_new_wave_gets_new_invitations(app, three_persons):
+def test_a_new_wave_gets_new_invitations_and_many_are_rescheduled_at_once(app, three_persons):
     plan = plan_for(publish("person"))
-    specs = [*_specs(plan), WaveSpec("m24", 24, 30, 60)]
+    specs = [*_specs(plan, m6=(7, 14, 45)), WaveSpec("m24", 24, 30, 60)]
     result = services.update_plan(plan, "Plan", specs, None, None, today=TODAY)
     db.session.commit()
-    assert result.created == 3
+    assert result.created == 3 and result.updated == 3
+    assert {i.due_on for i in invitations(plan, wave="m6")} == {date(2030, 7, d) for d in (1, 2, 3)}
     assert {i.due_on for i in invitations(plan, wave="m24")} == {date(2031, 12, d) for d in (1, 2, 3)}
 
 
