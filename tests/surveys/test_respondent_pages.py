@@ -227,3 +227,27 @@ def test_unknown_page_controls_are_refused(client, factory):
     response = client.post("/r/s/about", data={"action": "delete-everything", "age": "30"})
     assert response.status_code == 400
     assert "age" not in stored(link)
+
+
+def test_ids_are_unique_and_every_label_names_an_input_on_every_library_page(client, factory):
+    """A duplicate id would tie a label to the wrong element (screen readers would read no
+    label); checked on every page of every library instrument, with errors shown."""
+    from surveys.library import INSTRUMENTS, load_instrument
+    from tests.surveys.respondent_support import make_version
+
+    for instrument in INSTRUMENTS:
+        version = make_version(factory, load_instrument(instrument))
+        link = make_link(factory, version)
+        open_link(client, link)
+        consent(client, "yes")
+        definition = version.schema()
+        for section in definition.sections:
+            response = client.post(f"/r/s/{section.key}", data={"action": "next"})
+            page = text(client.get(f"/r/s/{section.key}")) if response.status_code == 303 \
+                else text(response)
+            ids = re.findall(r'\sid="([^"]+)"', page)
+            assert len(ids) == len(set(ids)), (instrument, section.key,
+                                               sorted({i for i in ids if ids.count(i) > 1}))
+            inputs = set(re.findall(r'<(?:input|textarea|select)[^>]*\sid="([^"]+)"', page))
+            for target in re.findall(r'<label[^>]*for="([^"]+)"', page):
+                assert target in inputs, (instrument, section.key, target)
