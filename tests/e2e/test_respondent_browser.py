@@ -256,3 +256,38 @@ def test_quick_exit_is_first_and_big_enough_to_hit(live_server, phone, factory):
     assert page.locator("a.quick-exit").bounding_box()["y"] < 20  # it stays at the top
     for name in LANGUAGE_NAMES.values():
         assert page.locator(".languages").get_by_text(name).bounding_box()["height"] >= 40
+
+
+@pytest.mark.parametrize("instrument", ["person_followup", "provider_followup"])
+def test_library_instrument_walk_on_a_phone(live_server, phone, factory, console_errors,
+                                            instrument):
+    """Every page of a library instrument fits a phone (matrices, Likert scales, checkboxes),
+    goes through to the review and submits; one screenshot per page in Ukrainian."""
+    from surveys.library import load_instrument
+    from tests.e2e.test_designer_browser import answer_what_is_shown
+
+    link = make_link(factory, make_version(factory, load_instrument(instrument)))
+    page = phone()
+    page.goto(f"{live_server}/r/{link.token}")
+    assert fits(page)
+    shot(page, f"respondent-{instrument}-consent-uk")
+    page.get_by_role("button", name="Так, я погоджуюся взяти участь").click()
+    for step in range(30):
+        if page.url.endswith("/r/review"):
+            break
+        assert fits(page), page.url
+        shot(page, f"respondent-{instrument}-{step + 1:02d}-uk")
+        answer_what_is_shown(page)
+        next_button(page).click()
+        if page.locator(".revealed-note").count():
+            answer_what_is_shown(page)
+            next_button(page).click()
+        assert page.locator(".error-summary").count() == 0, page.locator(
+            ".error-summary").inner_text()
+    assert page.url.endswith("/r/review")
+    assert fits(page)
+    shot(page, f"respondent-{instrument}-review-uk")
+    page.get_by_role("button", name="Надіслати відповіді").click()
+    assert page.get_by_role("heading", name="Дякуємо!").is_visible()
+    assert response_of(link).status == "submitted"
+    assert console_errors == []
