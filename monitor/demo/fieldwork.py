@@ -191,10 +191,12 @@ BULK_ROWS = 20_000
 
 
 def _converters(dialect: str) -> dict[type, Callable[[Any], Any]]:
-    """How values of each column type go to the driver, exactly as SQLAlchemy would store them
-    (SQLite: dates as ISO text, date-times as ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, JSON as
-    ``json.dumps`` text; PostgreSQL: dates and date-times as they are, JSON as text cast to
-    json)."""
+    """How values of each column type go to the database, as SQLAlchemy stores them.
+
+    SQLite: dates as ISO text, date-times as ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC), JSON as
+    ``json.dumps`` text. PostgreSQL (COPY): dates as they are, date-times as naive UTC (the demo's
+    times are UTC, and a ``timestamp without time zone`` keeps the wall time), JSON as text.
+    """
     cache: dict[Any, str] = {}
 
     def to_json(value: Any) -> str:
@@ -204,29 +206,35 @@ def _converters(dialect: str) -> dict[type, Callable[[Any], Any]]:
             text = cache[key] = json.dumps(value)
         return text
 
-    if dialect != "sqlite":
-        return {JSON: to_json, Date: lambda d: d, DateTime: lambda t: t}
-    moments: dict[Any, str | None] = {None: None}
+    moments: dict[Any, Any] = {None: None}
+
+    def to_naive(moment: Any) -> Any:
+        if moment is None or moment.tzinfo is None:
+            return moment
+        return moment.astimezone(UTC).replace(tzinfo=None)
 
     def to_text(moment: Any) -> str | None:  # many rows share a date or a time: format once
         text = moments.get(moment, "")
         if text == "":
-            text = moments[moment] = (moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+            text = moments[moment] = (to_naive(moment).strftime("%Y-%m-%d %H:%M:%S.%f")
                                       if isinstance(moment, datetime) else moment.isoformat())
         return text
 
-    return {JSON: to_json, Date: to_text, DateTime: to_text}
+    if dialect == "sqlite":
+        return {JSON: to_json, Date: to_text, DateTime: to_text}
+    return {JSON: to_json, Date: lambda d: d, DateTime: to_naive}
 
 
 def _bulk(world: DemoWorld, label: str, table: Table,
           rows: Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]]) -> None:
-    """Insert rows (a list of dicts, or columns: name -> values) with the driver's
-    executemany, in chunks, reporting progress.
+    """Insert rows (a list of dicts, or columns: name -> values) in bulk, in chunks, reporting
+    progress: COPY on PostgreSQL, the driver's executemany elsewhere.
 
-    The fieldwork tables are the demo's biggest (close to a million answers at the large size),
-    and SQLAlchemy's per-value processing of an executemany costs more than the insert itself,
-    so the values are converted here column by column (see :func:`_converters`) and handed to
-    the driver.
+    The fieldwork tables are the demo's biggest (close to a million answers at the large size):
+    SQLAlchemy's per-value processing of an executemany costs more than the insert itself, and
+    on PostgreSQL a million single-row INSERTs cost far more than one COPY. So the values are
+    converted here column by column (see :func:`_converters`) and handed to the driver, on the
+    session's connection and in its transaction.
     """
     if isinstance(rows, Mapping):
         columns = dict(rows)
@@ -242,16 +250,26 @@ def _bulk(world: DemoWorld, label: str, table: Table,
     conn = db.session.connection()
     dialect = conn.dialect.name
     convert = _converters(dialect)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    marks = []
     for name, values in columns.items():
         kind = next((k for k in convert if isinstance(table.c[name].type, k)), None)
         if kind is not None:
             columns[name] = [convert[kind](v) for v in values]
-        marks.append(f"CAST({mark} AS JSON)" if kind is JSON and dialect == "postgresql" else mark)
     names = ", ".join(f'"{name}"' for name in columns)
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join(marks)})'
     tuples = list(zip(*columns.values(), strict=True))
+    if dialect == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            for start in range(0, total, BULK_ROWS):
+                chunk = tuples[start:start + BULK_ROWS]
+                with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+                world.progress(label, start + len(chunk), total)
+        finally:
+            cursor.close()
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
     for start in range(0, total, BULK_ROWS):
         chunk = tuples[start:start + BULK_ROWS]
         conn.exec_driver_sql(sql, chunk)
