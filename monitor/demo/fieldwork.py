@@ -625,14 +625,26 @@ def build_answers(world: DemoWorld, rng: np.random.Generator) -> None:
                 answer_columns[name].extend(values)
         else:
             state.answers += _count_answers(form, rows, pages)
-    _bulk(world, "responses", Response.__table__, response_rows)
     if world.database:
         state.answers = len(answer_columns["response_id"])
+        _bulk(world, "responses", Response.__table__, response_rows)
+        _bulk(world, "answers", Answer.__table__, answer_columns)
     else:
         world.counts[Response.__table__.name] = sum(counts.values())
-    _bulk(world, "answers", Answer.__table__, answer_columns)
-    world.counts[Answer.__table__.name] = state.answers
+        world.counts[Answer.__table__.name] = state.answers
     state.responses = counts
+
+
+def _last_saved(inv: PlanInvitations, row: int) -> datetime:
+    """When the response of ``row`` was last saved: submitted, a draft's last page, or the
+    refusal."""
+    started = _moment(inv.day[row], inv.start_second[row])
+    minutes = int(inv.minutes[row])
+    if inv.status[row] == "completed":
+        return started + timedelta(minutes=minutes)
+    if inv.status[row] == "in_progress":
+        return started + timedelta(minutes=max(1, minutes // 3))
+    return started
 
 
 def _response_rows(inv: PlanInvitations, form: _Form, rows: np.ndarray, ids: np.ndarray,
@@ -643,15 +655,13 @@ def _response_rows(inv: PlanInvitations, form: _Form, rows: np.ndarray, ids: np.
     for k, (row, response_id) in enumerate(zip(rows.tolist(), ids.tolist(), strict=True)):
         status = inv.status[row]
         started = _moment(inv.day[row], inv.start_second[row])
-        minutes = int(inv.minutes[row])
+        updated = _last_saved(inv, row)
+        submitted = updated if status == "completed" else None
         if status == "completed":
-            updated = submitted = started + timedelta(minutes=minutes)
             section = form.last_section(row)
         elif status == "in_progress":
-            updated, submitted = started + timedelta(minutes=max(1, minutes // 3)), None
             section = form.next_section(row, int(pages[k]))
         else:
-            updated, submitted = started, None
             section = form.survey.sections[0].key
         out.append({
             "id": response_id, "invitation_id": int(inv.invitation_id[row]),
@@ -668,13 +678,7 @@ def _answer_columns(inv: PlanInvitations, form: _Form, rows: np.ndarray, ids: np
                     pages: np.ndarray) -> dict[str, list[Any]]:
     """The answers of the given invitations (only the pages saved) as columns, in primary-key
     order (response id, then question key), which is also the cheapest order to insert."""
-    saved_at = [
-        _moment(inv.day[row], inv.start_second[row])
-        + timedelta(minutes=int(inv.minutes[row]) if inv.status[row] == "completed"
-                    else max(1, int(inv.minutes[row]) // 3) if inv.status[row] == "in_progress"
-                    else 0)
-        for row in rows.tolist()
-    ]
+    saved_at = [_last_saved(inv, row) for row in rows.tolist()]
     columns = form.columns()
     rank = {key: k for k, key in enumerate(sorted(key for key, _, _ in columns))}
     at: list[np.ndarray] = []
@@ -888,8 +892,8 @@ def _person_other_answers(world: DemoWorld, state: FieldworkState, rng: np.rando
     out["services_needed"] = _multiple(rng, n, service_kinds, "none", alone_share=0.3,
                                        weights=(0.06, 0.12, 0.16, 0.12, 0.14, 0.16, 0.08, 0.12,
                                                 0.02, 0.02))
-    language_comments = rng.random(n)
-    out["comments"] = np.where(language_comments < 0.08, "__comment__", None).astype(object)
+    u_comment = rng.random(n)
+    out["comments"] = np.where(u_comment < 0.08, "__comment__", None).astype(object)
     return out
 
 
