@@ -77,13 +77,19 @@ def fit_did(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
     unit, time = options.get("unit"), options.get("time")
     cluster = cluster or unit
     extra = tuple(c for c in (unit, time) if c and c != cluster)
-    prep = prepare(spec.data, outcome, exposure, covariates, cluster, extra=extra, method="did")
+    data, timing_note = _known_timing(spec, exposure, options)
+    prep = prepare(data, outcome, exposure, covariates, cluster, extra=extra, method="did")
+    if timing_note:
+        prep = prep.with_warning(timing_note)
     rows = prep.data.index
     unit_codes = spec.unit_codes.loc[rows]
     time_codes = spec.time_codes.loc[rows]
     event_time = spec.event_time.loc[rows]
     _check_identification(prep.t, unit_codes, event_time, spec.after.loc[rows], spec.design, options,
                           frame.loc[rows])
+    if prep.groups is not None and prep.n_clusters < 2:
+        raise AnalysisError(f"All rows belong to one cluster of '{prep.cluster}': a difference-in-differences "
+                            "clustered by it needs at least two.")
 
     fe = _fixed_effects(unit_codes, time_codes)
     covariate_block = prep.X.drop(columns=[INTERCEPT, exposure])
@@ -96,16 +102,26 @@ def fit_did(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
                       "errors); with repeated observations of the same regions give unit= so that the standard "
                       "errors are clustered.")
     estimate = float(fitted.params[exposure])
-    se = float(fitted.bse[exposure])
-    ci_low, ci_high = (float(v) for v in fitted.conf_int().loc[exposure])
-    p_value = float(fitted.pvalues[exposure])
+    bse = _bse(fitted)
+    se = float(bse[exposure])
+    scale = max(abs(estimate), float(prep.y.std()), 1e-300)
+    usable = groups is None or (prep.n_clusters >= 3 and se > 1e-8 * scale)
+    p_values = fitted.pvalues if usable else pd.Series(math.nan, index=X.columns)
+    if usable:
+        ci_low, ci_high = (float(v) for v in fitted.conf_int().loc[exposure])
+        p_value = float(fitted.pvalues[exposure])
+    else:
+        se = ci_low = ci_high = p_value = math.nan
+        notes.append(f"With only {prep.n_clusters} clusters of '{prep.cluster}' the cluster-robust standard error "
+                     "cannot be estimated (it comes out as zero or undefined), so the estimate is shown without a "
+                     "standard error, interval or p-value. More units, or another cluster, are needed for inference.")
     details: dict[str, Any] = {
         "design": spec.design, "treatment": spec.treatment, "unit": unit or spec.unit_label,
         "time": time or options.get("post"),
         "n_units": int(unit_codes.nunique()), "n_periods": int(time_codes.nunique()),
         "adoption": spec.adoption,
-        "coefficients": {c: {"estimate": float(fitted.params[c]), "std_error": float(fitted.bse[c]),
-                             "p_value": float(fitted.pvalues[c])}
+        "coefficients": {c: {"estimate": float(fitted.params[c]), "std_error": float(bse[c]),
+                             "p_value": float(p_values[c])}
                          for c in X.columns if not c.startswith(("unit[", "period["))},
         "fixed_effects": "unit and period",
         "std_error_type": (f"cluster-robust CR1 by '{prep.cluster}'" if groups is not None
@@ -113,7 +129,7 @@ def fit_did(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
         "inference": (f"t with {prep.n_clusters - 1} degrees of freedom" if groups is not None
                       else f"t with {int(fitted.df_resid)} degrees of freedom"),
     }
-    if groups is not None and _use_bootstrap(options, prep.n_clusters):
+    if usable and groups is not None and _use_bootstrap(options, prep.n_clusters):
         boot = _bootstrap(prep.y.to_numpy(float), X, exposure, groups, options)
         p_value, ci_low, ci_high = boot["p_value"], boot["ci_low"], boot["ci_high"]
         details["wild_bootstrap"] = boot
@@ -122,11 +138,15 @@ def fit_did(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
             f"cluster bootstrap with the null imposed (WCR, {boot['weights']} weights, {boot['reps']} replications, "
             f"seed {boot['seed']}); the CI is found by inverting the bootstrap test. The standard error shown is "
             "the analytic cluster-robust (CR1) one.")
-    elif groups is not None and prep.n_clusters < FEW_CLUSTERS:
+        if prep.n_clusters < 5:
+            notes.append(f"With only {prep.n_clusters} clusters no method gives reliable inference: the bootstrap has "
+                         f"only {(6 if boot['weights'] == 'webb' else 2) ** prep.n_clusters} distinct draws and cannot "
+                         "tell chance from an effect. Treat the p-value and interval as descriptive.")
+    elif usable and groups is not None and prep.n_clusters < FEW_CLUSTERS:
         notes.append(f"Only {prep.n_clusters} clusters of '{prep.cluster}' and no bootstrap: cluster-robust "
                      "p-values and intervals may be too optimistic.")
     if options.get("event_study", True):
-        study, study_notes = _event_study(prep, event_time, covariate_block, fe, groups)
+        study, study_notes = _event_study(prep, event_time, covariate_block, fe, groups, usable)
         details.update(study)
         notes.extend(study_notes)
     if len({a for a in spec.adoption.values() if a is not None}) > 1:
@@ -140,6 +160,21 @@ def fit_did(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
         warnings=tuple(dict.fromkeys([*prep.warnings, *notes])), covariates=prep.covariates,
         cluster=prep.cluster, details=details)
     return replace(result, summary=_summary(result)) if options.get("summary", True) else result
+
+
+def _known_timing(spec: _Design, exposure: str, options: dict[str, Any]) -> tuple[pd.DataFrame, str]:
+    """Rows whose group or period is unknown cannot be placed before or after; drop and count them."""
+    unknown = spec.data[exposure].isna()
+    if not unknown.any():
+        return spec.data, ""
+    if spec.design == "2x2":
+        names = [options.get("treated") or exposure, options["post"], *([options["time"]] if options.get("time")
+                                                                         else [])]
+    else:
+        names = [options["time"]]
+    return spec.data[~unknown], (f"{int(unknown.sum())} of {len(unknown)} rows were left out because "
+                                 f"{' or '.join(repr(n) for n in names)} is missing, so their group or period is "
+                                 "unknown.")
 
 
 def _binary(values: pd.Series, name: str) -> pd.Series:
@@ -334,6 +369,12 @@ def _ols(y: pd.Series, X: pd.DataFrame, groups: np.ndarray | None) -> tuple[Any,
     return fitted, notes
 
 
+def _bse(fitted: Any) -> pd.Series:
+    """Standard errors, with variances that rounding made slightly negative read as zero."""
+    cov = fitted.cov_params()
+    return pd.Series(np.sqrt(np.clip(np.diag(cov.to_numpy(float)), 0, None)), index=cov.index)
+
+
 def _use_bootstrap(options: dict[str, Any], n_clusters: int | None) -> bool:
     choice = options.get("bootstrap", "auto")
     if choice == "auto":
@@ -364,7 +405,7 @@ def _bootstrap(y: np.ndarray, X: pd.DataFrame, exposure: str, groups: np.ndarray
 
 
 def _event_study(prep: Any, event: pd.Series, covariates: pd.DataFrame, fe: pd.DataFrame,
-                 groups: np.ndarray | None) -> tuple[dict[str, Any], list[str]]:
+                 groups: np.ndarray | None, inference: bool = True) -> tuple[dict[str, Any], list[str]]:
     """Leads and lags relative to adoption (reference -1) and a joint test of the leads."""
     notes: list[str] = []
     observed = sorted(int(e) for e in event.dropna().unique())
@@ -391,7 +432,9 @@ def _event_study(prep: Any, event: pd.Series, covariates: pd.DataFrame, fe: pd.D
     X = X[keep]
     fitted, fit_notes = _ols(prep.y, X, groups)
     notes.extend(fit_notes)
-    ci = fitted.conf_int()
+    ci = fitted.conf_int() if inference else pd.DataFrame(math.nan, index=X.columns, columns=[0, 1])
+    p_values = fitted.pvalues if inference else pd.Series(math.nan, index=X.columns)
+    bse = _bse(fitted)
     rows: list[dict[str, Any]] = []
     for e in observed:
         name = names.get(e)
@@ -401,12 +444,16 @@ def _event_study(prep: Any, event: pd.Series, covariates: pd.DataFrame, fe: pd.D
                          "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan, "n": count,
                          "reference": e in dropped})
             continue
-        rows.append({"event_time": e, "estimate": float(fitted.params[name]), "std_error": float(fitted.bse[name]),
+        rows.append({"event_time": e, "estimate": float(fitted.params[name]),
+                     "std_error": float(bse[name]) if inference else math.nan,
                      "ci_low": float(ci.loc[name].iloc[0]), "ci_high": float(ci.loc[name].iloc[1]),
-                     "p_value": float(fitted.pvalues[name]), "n": count, "reference": False})
+                     "p_value": float(p_values[name]), "n": count, "reference": False})
     leads = [names[e] for e in observed if e < -1 and e in names and names[e] in X.columns]
-    test, test_notes = _pretrend_test(fitted, leads, groups)
-    notes.extend(test_notes)
+    if inference:
+        test, test_notes = _pretrend_test(fitted, leads, groups)
+        notes.extend(test_notes)
+    else:
+        test = None
     return {"event_study": rows, "reference_period": reference, "pretrend_test": test,
             "event_study_inference": "analytic " + ("cluster-robust (CR1) " if groups is not None else "")
                                      + "intervals, not bootstrapped"}, notes

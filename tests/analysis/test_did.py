@@ -222,3 +222,23 @@ def test_two_by_two_over_regions_equals_the_same_roll_out_given_as_adoption():
     assert STAGGERED not in two.warnings and STAGGERED not in stag.warnings
     assert [r["event_time"] for r in two.details["event_study"]] == [-3, -2, -1, 0, 1, 2]
     assert abs(two.estimate - 0.5) < 3 * two.std_error
+
+
+def test_two_regions_give_an_estimate_without_pretend_inference():
+    df = _roll_out(seed=29, n_regions=2, periods=4, per_cell=10, adoption={0: 2.0, 1: math.nan})
+    result = fit_did(df, "score", "trained", unit="region", time="period", adoption="adopted")
+    assert math.isfinite(result.estimate)
+    assert all(math.isnan(v) for v in (result.std_error, result.ci_low, result.ci_high, result.p_value))
+    assert any("cannot be estimated" in w for w in result.warnings)
+    assert result.to_dict()["std_error"] is None
+    one = df.assign(everywhere="UA")
+    with pytest.raises(AnalysisError, match="one cluster of 'everywhere'"):
+        fit_did(one, "score", "trained", cluster="everywhere", unit="region", time="period", adoption="adopted")
+
+
+def test_rows_without_timing_are_counted():
+    kielmc = pd.read_csv(FIXTURES / "kielmc.csv")
+    kielmc.loc[:4, "y81"] = np.nan
+    result = fit_did(kielmc, "rprice", "nearinc", post="y81")
+    assert result.n == 316
+    assert "5 of 321 rows were left out because 'nearinc' or 'y81' is missing" in result.warnings[0]
