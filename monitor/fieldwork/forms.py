@@ -26,6 +26,8 @@ from monitor.models.followup import DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BE
 
 #: Blank wave rows offered under the existing ones.
 BLANK_WAVES = 2
+#: The most wave rows a plan form accepts (a plan has a handful of waves).
+MAX_WAVE_ROWS = 40
 
 
 def _optional_int(value):
@@ -77,7 +79,7 @@ class PlanForm(FlaskForm):
                                         "day fieldwork begins. Without it every respondent in the "
                                         "registry is invited, and waves whose window closed long "
                                         "ago are marked expired at once.")
-    waves = FieldList(FormField(WaveForm), min_entries=0)
+    waves = FieldList(FormField(WaveForm), min_entries=0, max_entries=MAX_WAVE_ROWS)
 
     def wave_specs(self) -> list[WaveSpec]:
         """The waves as submitted: rows without a name are skipped, ticked ones removed."""

@@ -416,6 +416,24 @@ def sync_invitations(plan: FollowUpPlan, today: date | None = None) -> SyncResul
                       expired=sum(1 for r in new_rows if r["status"] == "expired"))
 
 
+def regenerate(plan: FollowUpPlan, actor_id: int | None = None, today: date | None = None) -> SyncResult:
+    """Bring the plan's invitations up to date with the registry (respondents registered since,
+    changed anchors) and write it to the audit log.
+
+    Raises FieldworkError when the plan is closed.
+    """
+    result = sync_invitations(plan, today=today)
+    audit.record("followup_plan_generated", target=f"followup_plan:{plan.id}", user_id=actor_id,
+                 created=result.created, updated=result.updated, deleted=result.deleted)
+    return result
+
+
+def record_response_viewed(response: Response, actor_id: int | None = None) -> None:
+    """Write an officer's reading of a response to the audit log: answers are personal data."""
+    audit.record("response_viewed", target=f"response:{response.id}", user_id=actor_id,
+                 invitation_id=response.invitation_id)
+
+
 def expire_overdue(today: date | None = None) -> int:
     """Mark expired every invitation whose window closed and that nobody completed, declined or
     revoked: one UPDATE (skipped when there is nothing to expire, so pages stay read-only).

@@ -14,9 +14,9 @@ from datetime import date
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from monitor import audit
 from monitor.auth.access import REGISTRY, allow
 from monitor.extensions import db
 from monitor.fieldwork import bp, forms, links, rates, services, viewer
@@ -111,6 +111,7 @@ def index():
         .join(Survey, Survey.id == SurveyVersion.survey_id)
         .outerjoin(Region, Region.id == FollowUpPlan.region_id)
         .outerjoin(counts, counts.c.plan_id == FollowUpPlan.id)
+        .options(selectinload(FollowUpPlan.waves))
         .order_by(FollowUpPlan.status, FollowUpPlan.created_at.desc(), FollowUpPlan.id.desc())).all()
     return render_template("monitor/fieldwork/index.html", rows=rows, audiences=AUDIENCES)
 
@@ -204,13 +205,11 @@ def plan_generate(plan_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        result = services.sync_invitations(plan)
+        result = services.regenerate(plan, actor_id=_actor())
     except FieldworkError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        audit.record("followup_plan_generated", target=f"followup_plan:{plan.id}",
-                     created=result.created, updated=result.updated, deleted=result.deleted)
         db.session.commit()
         flash(f"Invitations brought up to date with the registry: {result.describe()}", "success")
     return redirect(url_for("fieldwork.plan", plan_id=plan.id))
@@ -340,7 +339,7 @@ def response_view(response_id: int):
     sections, extra = viewer.labelled(version.schema(), answers)
     respondent = (db.session.get(AssistedPerson, invitation.person_id) if invitation.person_id
                   else db.session.get(Provider, invitation.provider_id))
-    audit.record("response_viewed", target=f"response:{response.id}", invitation_id=invitation.id)
+    services.record_response_viewed(response, actor_id=_actor())
     db.session.commit()
     return render_template("monitor/fieldwork/response.html", response=response, invitation=invitation,
                            version=version, sections=sections, extra=extra,
