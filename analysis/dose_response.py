@@ -159,6 +159,9 @@ def fit_dose_response(df: pd.DataFrame, outcome: str, dose: str, covariates: str
     if prep.n <= X.shape[1] + 1:
         raise AnalysisError(f"{prep.n} complete rows are too few for a spline with {X.shape[1]} parameters.")
     groups = pd.factorize(prep.groups, sort=True)[0] if prep.groups is not None else None
+    if groups is not None and prep.n_clusters < 3:
+        raise AnalysisError(f"Only {prep.n_clusters} cluster(s) of '{prep.cluster}': too few for a cluster-robust "
+                            "band; leave the cluster out or gather more.")
     fitted, fit_notes = _fit(prep.y, X, groups)
     linear, lin_notes = _fit(prep.y, X.drop(columns=z_names), groups)
     notes.extend(fit_notes + lin_notes)

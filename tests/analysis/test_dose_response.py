@@ -69,5 +69,7 @@ def test_few_doses_and_outside_grid_are_said_plainly():
     result = fit_dose_response(df, "wellbeing", "hours", cluster="provider", grid=[0, 20, 80], knots=3)
     assert result.grid == (0.0, 20.0)
     assert any("outside the doses observed" in w for w in result.warnings)
+    with pytest.raises(AnalysisError, match="Only 1 cluster"):
+        fit_dose_response(df.assign(provider=1), "wellbeing", "hours", cluster="provider")
     with pytest.raises(AnalysisError, match="outcome column 'wellbeing' has no values"):
         fit_dose_response(df.assign(wellbeing=np.nan), "wellbeing", "hours")
