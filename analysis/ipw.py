@@ -413,7 +413,9 @@ def _overlap_notes(prep: Prepared, t: np.ndarray, w: np.ndarray, kept: np.ndarra
                          "estimate is less precise than the numbers suggest.")
     p = ps.p[layout.unit_of]
     p1, p0 = p[(t == 1) & kept], p[(t == 0) & kept]
-    outside = int(((t == 1) & kept & (p > p0.max())).sum() + ((t == 0) & kept & (p < p1.min())).sum())
+    outside = int(((t == 1) & kept & (p > p0.max())).sum())
+    if estimand == "ate":  # for the ATT, comparison people unlike any exposed one just get little weight
+        outside += int(((t == 0) & kept & (p < p1.min())).sum())
     if outside:
         notes.append(f"{outside} people have a propensity beyond the range of the other group (no one comparable "
                      "there); their comparison rests on extrapolation.")
