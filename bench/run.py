@@ -24,6 +24,7 @@ BENCHMARKS = {
     "import": "bench.bench_import",
     "demo": "bench.bench_demo",
     "surveys": "bench.bench_surveys",
+    "fieldwork": "bench.bench_fieldwork",
 }
 
 

@@ -1,0 +1,401 @@
+"""Fieldwork benchmark: completed multi-page responses per second under gunicorn, next to a bare
+endpoint that saves the same answers into the same database.
+
+Set-up (not timed): a fresh database (a SQLite file, or a throw-away PostgreSQL database) migrated
+to head, one published survey of four pages (five questions each, relevance across pages), one
+follow-up plan, and one invitation with a fresh link per simulated response (twice: one set for
+the platform, one for the bare endpoint).
+
+Each case serves the database with gunicorn (2 sync workers, loopback) and drives it with 16
+concurrent simulated respondents (threads, one connection per request, cookies kept per
+respondent):
+
+* ``platform``: the respondent's whole path as a browser walks it: open the link (303 to a URL
+  without the token), the consent page and "yes", then for each page a GET (the form, its CSRF
+  token) and a POST of the answers (validated, relevance settled, saved as a draft), the review
+  page, the submit and the thank-you page. About 15 requests per response.
+* ``bare``: a minimal Flask app (no sessions, CSRF, templates or validation) with the same
+  database: one POST per page inserting that page's answers (delete + insert by key, as a draft
+  save does) and one POST submitting (the same conditional UPDATE). Five requests per response.
+
+Printed: completed responses per second for each, the ratio platform/bare (the issue's target:
+at least half), and p50/p95 latency per kind of request.
+
+Child mode: ``python -m bench.bench_fieldwork bare`` is the bare app for gunicorn
+(``bench.bench_fieldwork:bare_app``).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from bench.support import (
+    REPO,
+    SECRET_KEY,
+    Outcome,
+    Row,
+    create_postgres_database,
+    make_app,
+    postgres_databases,
+)
+
+NAME = "fieldwork"
+CLIENTS = 16
+WORKERS = 2
+PAGES = 4
+#: What every simulated respondent answers, per page (the same for the bare endpoint).
+ANSWERS: dict[str, dict[str, str]] = {
+    "p0": {"p0_age": "34", "p0_housing": "rented", "p0_note": "fine", "p0_works": "yes", "p0_feel": "4"},
+    "p1": {"p1_hours": "30", "p1_kind": "rented", "p1_text": "at a bakery", "p1_paid": "yes", "p1_feel": "3"},
+    "p2": {"p2_count": "2", "p2_where": "own", "p2_text": "nothing", "p2_safe": "yes", "p2_feel": "5"},
+    "p3": {"p3_count": "1", "p3_what": "other", "p3_text": "thank you", "p3_more": "no", "p3_feel": "4"},
+}
+
+
+def bench_survey():
+    """Four pages of five questions; page 1 is shown only to those who work (page 0)."""
+    from surveys import schema as s
+
+    def tri(text: str) -> dict[str, str]:
+        return {"uk": text, "ru": text, "en": text}
+
+    places = s.ChoiceList("places", [s.Choice(v, tri(v)) for v in ("own", "rented", "shelter", "other")])
+    feel = s.ChoiceList("feel", [s.Choice(str(v), tri(f"level {v}"), score=v) for v in range(1, 6)])
+    kinds = ["integer", "select_one", "text", "yes_no", "likert"]
+    sections = []
+    for page, answers in ANSWERS.items():
+        questions = []
+        for key, kind in zip(answers, kinds, strict=True):
+            q = s.Question(key, s.QuestionType(kind), tri(f"Question {key}"), required=kind != "text")
+            if kind == "integer":
+                q.minimum, q.maximum = 0, 120
+            if kind == "select_one":
+                q.choices = "places"
+            if kind == "likert":
+                q.choices = "feel"
+            questions.append(q)
+        relevant = "${p0_works} = 'yes'" if page == "p1" else None
+        sections.append(s.Section(page, tri(f"Page {page}"), relevant=relevant, questions=questions))
+    return s.Survey(title=tri("Benchmark follow-up"), sections=sections,
+                    choice_lists={"places": places, "feel": feel})
+
+
+def prepare(database_url: str, responses: int) -> tuple[list[str], list[int]]:
+    """Migrate, publish the survey, and make the invitations; return the platform's tokens and
+    the bare endpoint's response ids."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from monitor.extensions import db
+    from monitor.models import AssistedPerson, FollowUpPlan, PlanWave, Region
+    from surveys import versions
+    from surveys.fieldwork_models import Invitation, Response
+    from surveys.tokens import new_token, token_hash
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        region = Region(code="BEN", name="Bench region", joined_year=2012)
+        db.session.add(region)
+        survey = versions.create_survey(bench_survey())
+        db.session.flush()
+        version = versions.draft(survey)
+        versions.publish(version)
+        plan = FollowUpPlan(title="Bench", survey_version_id=version.id, anchor="episode_start")
+        plan.waves = [PlanWave(name="m3", offset_months=3)]
+        db.session.add(plan)
+        db.session.flush()
+        db.session.execute(insert(AssistedPerson), [
+            {"id": i, "code": f"BEN-{i:06d}", "region_id": region.id} for i in range(1, 2 * responses + 1)])
+        today = date.today()
+        tokens = [new_token() for _ in range(2 * responses)]
+        db.session.execute(insert(Invitation), [
+            {"id": i, "plan_id": plan.id, "survey_version_id": version.id, "wave": "m3", "person_id": i,
+             "respondent_key": f"person:{i}", "region_id": region.id, "anchor_date": today,
+             "due_on": today, "opens_on": today - timedelta(days=7), "closes_on": today + timedelta(days=30),
+             "token_hash": token_hash(tokens[i - 1]), "token_issued_at": None, "status": "pending"}
+            for i in range(1, 2 * responses + 1)])
+        bare_ids = list(range(responses + 1, 2 * responses + 1))
+        db.session.execute(insert(Response), [
+            {"id": i, "invitation_id": i, "survey_version_id": version.id, "wave": "m3", "status": "draft",
+             "consent": "given", "language": "uk"} for i in bare_ids])
+        db.session.commit()
+        db.engine.dispose()
+    return tokens[:responses], bare_ids
+
+
+# --- the bare endpoint -------------------------------------------------------------------------
+
+def _make_bare_app():
+    """The floor: the same answers into the same tables, with nothing around them."""
+    import json
+
+    from flask import Flask, request
+    from sqlalchemy import create_engine, delete, insert, update
+
+    from surveys.fieldwork_models import Answer, Response
+
+    flask_app = Flask("bare")
+    url = os.environ["DATABASE_URL"]
+    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    if url.startswith("sqlite"):
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, record):  # noqa: ARG001  (the app's own SQLite settings)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+
+    answer, response = Answer.__table__, Response.__table__
+
+    @flask_app.post("/page/<int:response_id>")
+    def page(response_id: int):
+        values = json.loads(request.get_data())
+        with engine.begin() as conn:
+            conn.execute(delete(answer).where(answer.c.response_id == response_id,
+                                              answer.c.question_key.in_(list(values))))
+            conn.execute(insert(answer), [{"response_id": response_id, "question_key": k, "value": v}
+                                          for k, v in values.items()])
+        return "", 204
+
+    @flask_app.post("/submit/<int:response_id>")
+    def submit(response_id: int):
+        with engine.begin() as conn:
+            conn.execute(update(response).where(response.c.id == response_id, response.c.status == "draft")
+                         .values(status="submitted"))
+        return "", 204
+
+    return flask_app
+
+
+class _Lazy:
+    """gunicorn imports ``bench.bench_fieldwork:bare_app``; build it in the worker, not here."""
+
+    _app = None
+
+    def __call__(self, environ, start_response):
+        if _Lazy._app is None:
+            _Lazy._app = _make_bare_app()
+        return _Lazy._app(environ, start_response)
+
+
+bare_app = _Lazy()
+
+
+# --- the simulated respondents -----------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Browser:
+    """Just enough of a browser: cookies, 303s followed with GET, form posts, timings by kind."""
+
+    def __init__(self, port: int, timings: dict[str, list[float]]) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.timings = timings
+
+    def request(self, kind: str, method: str, path: str, body: bytes | None = None,
+                content_type: str = "application/x-www-form-urlencoded") -> tuple[int, str, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Accept-Language": "uk"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            headers["Content-Type"] = content_type
+        started = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        reply = conn.getresponse()
+        text = reply.read().decode("utf-8", "replace")
+        self.timings[kind].append(time.perf_counter() - started)
+        for name, value in reply.getheaders():
+            if name.lower() == "set-cookie":
+                pair = value.split(";", 1)[0]
+                key, _, val = pair.partition("=")
+                self.cookies[key.strip()] = val
+        conn.close()
+        return reply.status, reply.getheader("Location") or "", text
+
+    def follow(self, kind: str, method: str, path: str, body: bytes | None = None) -> tuple[str, str]:
+        status, location, text = self.request(kind, method, path, body)
+        while status in (302, 303):
+            path = location.replace("http://localhost", "").replace(f"http://127.0.0.1:{self.port}", "")
+            status, location, text = self.request("redirect", "GET", path)
+        if status >= 400:
+            raise RuntimeError(f"{method} {path} answered {status}")
+        return path, text
+
+
+def _form(fields: dict[str, str]) -> bytes:
+    from urllib.parse import urlencode
+
+    return urlencode(fields).encode()
+
+
+def respond(port: int, token: str, timings: dict[str, list[float]]) -> None:
+    """One respondent's whole path, from the link to the thank-you page."""
+    browser = Browser(port, timings)
+    path, text = browser.follow("open link", "GET", f"/r/{token}")
+    if not path.endswith("/consent"):
+        raise RuntimeError(f"the link led to {path}, not the consent page")
+    csrf = _CSRF.search(text).group(1)
+    path, text = browser.follow("consent", "POST", "/r/consent", _form({"csrf_token": csrf, "choice": "yes"}))
+    while "/r/s/" in path:
+        page = path.rsplit("/", 1)[1].split("?")[0]
+        csrf = _CSRF.search(text).group(1)
+        path, text = browser.follow("page save", "POST", f"/r/s/{page}",
+                                    _form({"csrf_token": csrf, "action": "next", **ANSWERS[page]}))
+    if not path.endswith("/review"):
+        raise RuntimeError(f"expected the review page, reached {path}")
+    csrf = _CSRF.search(text).group(1)
+    path, _ = browser.follow("submit", "POST", "/r/submit", _form({"csrf_token": csrf}))
+    if not path.endswith("/done"):
+        raise RuntimeError(f"the submit led to {path}")
+
+
+def respond_bare(port: int, response_id: int, timings: dict[str, list[float]]) -> None:
+    import json
+
+    browser = Browser(port, timings)
+    for answers in ANSWERS.values():
+        browser.request("bare page", "POST", f"/page/{response_id}", json.dumps(answers).encode(),
+                        "application/json")
+    browser.request("bare submit", "POST", f"/submit/{response_id}", b"")
+
+
+def _drive(work, items: list) -> tuple[float, dict[str, list[float]], list[str]]:
+    """Run ``work(item, timings)`` for every item on CLIENTS threads; wall time, timings, errors."""
+    timings: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    queue = list(items)
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                item = queue.pop()
+            try:
+                work(item, timings)
+            except Exception as exc:  # counted, the others go on
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, timings, errors
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _gunicorn(target: str, database_url: str, port: int) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET_KEY, MONITOR_ENV="production",
+               PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
+         "--no-control-socket", "--log-level", "warning", target],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped: {proc.stderr.read()[-300:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start within 60 s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _percentiles(values: list[float]) -> str:
+    if not values:
+        return "–"
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return f"p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (n={len(ordered)})"
+
+
+def _case(database_url: str, responses: int, backend: str) -> list[Row]:
+    tokens, bare_ids = prepare(database_url, responses)
+    rows: list[Row] = []
+    port = _free_port()
+    server = _gunicorn("wsgi:app", database_url, port)
+    try:
+        respond(port, tokens.pop(), defaultdict(list))  # warm both workers' caches a little
+        respond(port, tokens.pop(), defaultdict(list))
+        platform_s, platform_t, platform_err = _drive(lambda t, tm: respond(port, t, tm), tokens)
+    finally:
+        _stop(server)
+    port = _free_port()
+    server = _gunicorn("bench.bench_fieldwork:bare_app", database_url, port)
+    try:
+        respond_bare(port, bare_ids.pop(), defaultdict(list))
+        respond_bare(port, bare_ids.pop(), defaultdict(list))
+        bare_s, bare_t, bare_err = _drive(lambda i, tm: respond_bare(port, i, tm), bare_ids)
+    finally:
+        _stop(server)
+    done_platform = len(tokens) - len(platform_err)
+    done_bare = len(bare_ids) - len(bare_err)
+    rate_platform = done_platform / platform_s
+    rate_bare = done_bare / bare_s
+    size = f"{CLIENTS} clients, {backend}"
+    rows.append(Row(NAME, "platform responses", size, seconds=platform_s, rows=done_platform,
+                    note=f"{rate_platform:.1f} responses/s; {rate_platform / rate_bare:.2f}x bare"
+                         + (f"; {len(platform_err)} failed: {platform_err[0][:80]}" if platform_err else "")))
+    rows.append(Row(NAME, "bare endpoint responses", size, seconds=bare_s, rows=done_bare,
+                    note=f"{rate_bare:.1f} responses/s"
+                         + (f"; {len(bare_err)} failed: {bare_err[0][:80]}" if bare_err else "")))
+    for kind in ("open link", "consent", "redirect", "page save", "submit", "bare page", "bare submit"):
+        timings = platform_t.get(kind) or bare_t.get(kind) or []
+        rows.append(Row(NAME, f"  {kind}", backend, note=_percentiles(timings)))
+    return rows
+
+
+def run(quick: bool = False, database_url: str | None = None) -> Outcome:
+    outcome = Outcome()
+    responses = 48 if quick else 240
+    if database_url:
+        with postgres_databases(database_url) as created:
+            url, name = create_postgres_database(database_url)
+            created.append(name)
+            outcome.rows.extend(_case(url, responses, "PostgreSQL"))
+    else:
+        with tempfile.TemporaryDirectory(prefix="nrm-bench-fieldwork-") as tmp:
+            outcome.rows.extend(_case(f"sqlite:///{Path(tmp) / 'fieldwork.sqlite3'}", responses, "SQLite"))
+    outcome.notes.append(
+        f"fieldwork: gunicorn with {WORKERS} sync workers on loopback, {CLIENTS} simulated respondents "
+        "(threads, a new connection per request). A platform response is the whole path: link, consent, "
+        f"{PAGES} pages (GET + POST each, a page hidden by relevance skipped only if so answered), review, "
+        "submit, thanks. The bare endpoint saves the same answers page by page and submits with the same "
+        "UPDATE, without sessions, CSRF, validation or templates. 'redirect' is every GET that follows a 303 "
+        "(the page forms, the review, the thanks).")
+    return outcome
