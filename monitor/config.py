@@ -70,6 +70,11 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "WTF_CSRF_TIME_LIMIT": None,
         # argon2id cost; tests lower it (hashing at the default costs ~100 ms).
         "ARGON2_PROFILE": env.get("ARGON2_PROFILE", "default"),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto. 0 (the
+        # default) trusts none: the client address is the socket's. Behind one proxy it must be
+        # 1, or every respondent shares the proxy's address and one person's failed links would
+        # lock everyone out of the token and login limits.
+        "TRUSTED_PROXIES": env.get("TRUSTED_PROXIES", "0"),
     }
     if overrides:
         cfg.update(overrides)
@@ -101,6 +106,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             f"SUPPRESSION_THRESHOLD={threshold} is below the floor of {MIN_SUPPRESSION_THRESHOLD}: "
             "smaller cells could identify a person."
         )
+    proxies = str(cfg["TRUSTED_PROXIES"])
+    if not proxies.isdigit() or int(proxies) > 5:
+        raise ConfigError("TRUSTED_PROXIES must be a whole number from 0 to 5 (the reverse proxies in front).")
+    cfg["TRUSTED_PROXIES"] = int(proxies)
     if cfg["ARGON2_PROFILE"] not in ("default", "test"):
         raise ConfigError("ARGON2_PROFILE must be 'default' or 'test'.")
     if cfg["PRODUCTION"] and cfg["ARGON2_PROFILE"] != "default":

@@ -88,3 +88,21 @@ def test_error_pages_use_the_layout(client):
     assert response.status_code == 404
     assert b"There is no page at this address." in response.data
     assert b"NRM Monitor" in response.data
+
+
+def test_client_address_comes_from_the_proxy_only_when_told_to_trust_it(database_url, tmp_path):
+    from flask import request
+
+    for trusted, expected in ((None, "10.0.0.1"), (1, "203.0.113.9")):
+        app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x",
+                          **({"TRUSTED_PROXIES": trusted} if trusted else {})})
+        seen: list[str] = []
+        app.before_request(lambda seen=seen: seen.append(request.remote_addr))
+        app.test_client().get("/login", headers={"X-Forwarded-For": "203.0.113.9"},
+                              environ_base={"REMOTE_ADDR": "10.0.0.1"})
+        assert seen == [expected]
+
+
+def test_trusted_proxies_must_be_a_small_whole_number(tmp_path):
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        load_config(str(tmp_path), {"SECRET_KEY": "x", "TRUSTED_PROXIES": "yes"})
