@@ -410,6 +410,22 @@ def test_exposure_equals_monitor_exposure_on_the_inserted_data(app, tmp_path):
     assert 0 < frame["trained"].sum() < len(frame)
 
 
+def test_bulk_loading_keeps_every_foreign_key(app, tmp_path):
+    from sqlalchemy import inspect
+
+    def keys() -> dict[str, list]:
+        inspector = inspect(db.session.connection())
+        return {table.name: sorted((fk["name"] or "", tuple(fk["constrained_columns"]),
+                                    fk["referred_table"], repr(fk.get("options")))
+                                   for fk in inspector.get_foreign_keys(table.name))
+                for table in (Invitation.__table__, Response.__table__, Answer.__table__)}
+
+    before = keys()
+    load("small", SMALL_SEED, tmp_path)
+    assert keys() == before
+    assert all(before.values())
+
+
 def test_links_open_the_respondent_path(app, client, tmp_path):
     summary = load("small", SMALL_SEED, tmp_path)
     path = tmp_path / "links.csv"
