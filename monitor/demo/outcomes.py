@@ -21,9 +21,16 @@ both days included):
 Due date = anchor + offset months, on the same day of the month, or on the month's last day
 when it is shorter (31 January + 1 month = 28 or 29 February). An invitation exists for each
 respondent and wave whose window has opened by the demo's as-of date ``REFERRALS.as_of``
-(2018-12-31); waves whose window opens later are **not generated yet** (the officers' services
-generate them when they come due). Every generated invitation has had its link issued on the
-day its window opened (a random token; only the hash is stored).
+(2018-12-31); waves whose window opens later are **not generated** (the demo stands on that date;
+the officers' "generate invitations" adds them, as expired or pending by the real date, without
+touching these). Every generated invitation has had its link issued on the day its window opened
+(a random token; only the hash is stored). The statuses are those at the as-of date: the
+officers' services, which judge by the real date, will call the pending ones expired.
+
+Loading into a database also adds a small third plan, ``Try-out: assisted persons M months on``
+(see ``fieldwork._tryout``): one wave ``m<M>`` whose window is open on the day of loading, for the
+persons whose episodes started last; its invitations are pending and unanswered, and the links
+file written by ``build_demo`` points to them. It is not part of the data frames below.
 
 The **reference date** of a wave is its due date. A person's **exposure** at a wave is
 :mod:`monitor.exposure`'s default rule (``cutoff="episode_start"``) at that date: ``trained``
