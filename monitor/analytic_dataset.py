@@ -12,7 +12,9 @@ data, not silently missing), carrying:
 * the training exposure at the reference date (``monitor.exposure``'s rules for persons; for
   providers, their own attended training held strictly before the reference date);
 * cluster identifiers: for persons the main provider (of their first episode), that provider's
-  organisation and caseload (episodes in the registry), and the region.
+  organisation and caseload (episodes in the registry, and ``log2_caseload``, its base-2
+  logarithm, the scale on which the demo's truth says caseload confounds; empty for a caseload of
+  0), and the region.
 
 Built with one query per table into DataFrames and pandas merges; no ORM object per row. The
 module lives in ``monitor`` because it reads the tables that ``monitor`` and ``surveys`` own; what
@@ -106,7 +108,7 @@ def build_dataset(survey_id: int, cutoff: Cutoff = "episode_start") -> AnalyticD
     frame["consent_refused"] = (frame["status"] == "declined").astype("int64")
     if survey.audience == "person":
         frame = _with_person_context(frame, survey_id, cutoff)
-        covariates = PERSON_COVARIATES + ("pilot_region", "provider_caseload")
+        covariates = PERSON_COVARIATES + ("pilot_region", "provider_caseload", "log2_caseload")
         clusters = ("main_provider_id", "organisation_id", "region_id")
     else:
         frame = _with_provider_context(frame)
@@ -178,6 +180,8 @@ def _with_person_context(frame: pd.DataFrame, survey_id: int, cutoff: Cutoff) ->
               .merge(caseload, how="left", on="main_provider_id")
               .merge(providers, how="left", on="main_provider_id"))
     out["provider_caseload"] = out["provider_caseload"].fillna(0).astype("int64")
+    caseload = out["provider_caseload"].to_numpy(dtype=float)
+    out["log2_caseload"] = np.log2(caseload, out=np.full(len(out), np.nan), where=caseload > 0)
     return out
 
 

@@ -93,6 +93,8 @@ def test_one_row_per_person_and_wave_with_scores_exposure_and_clusters(app, fact
     assert frame.loc[(boris.id, "baseline"), "main_provider_id"] == untrained.id
     assert frame.loc[(boris.id, "baseline"), "provider_caseload"] == 1
     assert frame.loc[(anna.id, "baseline"), "provider_caseload"] == 2  # Anna's and Boris's second
+    assert frame.loc[(anna.id, "baseline"), "log2_caseload"] == 1.0
+    assert frame.loc[(boris.id, "baseline"), "log2_caseload"] == 0.0
     assert frame.loc[(anna.id, "baseline"), "pilot_region"] == 1
     assert frame.loc[(boris.id, "baseline"), "pilot_region"] == 0
     assert frame.loc[(anna.id, "baseline"), "gender"] == "female"
@@ -100,6 +102,27 @@ def test_one_row_per_person_and_wave_with_scores_exposure_and_clusters(app, fact
     assert "who5_score" in data.scores and "who5_1__item" in data.ordinal
     assert data.waves == ("baseline", "m6")
     assert len(data.responses) == 2
+
+
+def test_log2_caseload_is_the_main_providers_caseload_on_the_log2_scale(app, factory):
+    region = factory.region()
+    busy, quiet = factory.provider(region=region), factory.provider(region=region)
+    persons = [factory.person(region=region) for _ in range(5)]
+    for person in persons[:4]:
+        factory.episode(person, busy, date(2015, 1, 10))
+    factory.episode(persons[0], quiet, date(2015, 3, 1))  # counts for quiet, not Anna's main provider
+    survey, version = _survey()
+    plan = _plan(version)
+    for person in persons:
+        _invite(plan, version, "baseline", date(2015, 1, 10), person=person)
+    data = build_dataset(survey.id)
+    frame = data.frame.set_index("person_id")
+    assert frame.loc[persons[0].id, "provider_caseload"] == 4
+    assert frame.loc[persons[0].id, "log2_caseload"] == pytest.approx(2.0)
+    # No episode at all: no main provider, caseload 0, and no logarithm rather than -inf.
+    assert frame.loc[persons[4].id, "provider_caseload"] == 0
+    assert math.isnan(frame.loc[persons[4].id, "log2_caseload"])
+    assert "log2_caseload" in data.covariates
 
 
 def test_provider_survey_uses_the_providers_own_training_before_the_wave(app, factory):
