@@ -43,10 +43,106 @@ def csv_error() -> type[Exception]:
 
 
 def analyze_csv(path: str | Path, outcome: str, exposure: str, covariates: str = "",
-                cluster: str | None = None, method: str = "ols") -> EffectResult:
-    """Read the CSV and estimate; every problem is an AnalysisError."""
+                cluster: str | None = None, method: str = "ols", **options: Any) -> EffectResult:
+    """Read the CSV and estimate; every problem is an AnalysisError. `options` are the command
+    line's method options (see `method_options`)."""
     df = read_csv(path)
-    return estimate_effect(df, outcome, exposure, as_columns(covariates), cluster or None, method=method)
+    return analyze_frame(df, outcome, exposure, covariates, cluster, method, **options)
+
+
+def analyze_frame(df: Any, outcome: str, exposure: str, covariates: str = "", cluster: str | None = None,
+                  method: str = "ols", **options: Any) -> EffectResult:
+    """Estimate on a DataFrame with the command line's method options; every problem is an
+    AnalysisError."""
+    name = (method or "").strip().lower()
+    chosen = method_options(name, df, outcome, **options)
+    return estimate_effect(df, outcome, exposure, as_columns(covariates), cluster or None, method=name, **chosen)
+
+
+#: The command line's method options: the methods each applies to, and the estimator option it
+#: becomes. `seed` applies to every method (the exact tests of small groups and the bootstraps).
+OPTION_METHODS: dict[str, tuple[tuple[str, ...], str]] = {
+    "groups": (("mixed",), "groups"),
+    "nested": (("mixed",), "nested"),
+    "family": (("gee", "logit"), "family"),
+    "unit": (("did",), "unit"),
+    "time": (("did",), "time"),
+    "adoption": (("did",), "adoption"),
+    "post": (("did",), "post"),
+    "treated": (("did",), "treated"),
+    "assignment_level": (("ipw",), "assignment_level"),
+    "estimand": (("ipw",), "estimand"),
+    "trim": (("ipw",), "trim"),
+    "levels": (("ordinal",), "levels"),
+    "seed": ((), "seed"),
+}
+
+
+def option_flag(name: str) -> str:
+    """How an option is written on the command line (assignment_level -> --assignment-level)."""
+    return "--" + name.replace("_", "-")
+
+
+def method_options(method: str, df: Any, outcome: str, **given: Any) -> dict[str, Any]:
+    """The estimator options for `method` from the command line's (None = not given).
+
+    Raises AnalysisError, naming the option and the methods it belongs to, for an option the
+    method does not take, and for a value that cannot be read (a `trim` that is not two numbers,
+    'crump' or 'none'; `levels` that do not match a numeric outcome).
+    """
+    unknown = sorted(set(given) - set(OPTION_METHODS))
+    if unknown:
+        raise AnalysisError(f"Unknown option(s): {', '.join(unknown)}.")
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        if value is None or value == "":
+            continue
+        methods, option = OPTION_METHODS[name]
+        if methods and method not in methods:
+            raise AnalysisError(f"{option_flag(name)} does not apply to --method {method}; it is for "
+                                f"--method {' or '.join(methods)}.")
+        if name == "family" and method == "logit":
+            if str(value).strip().lower() != "binomial":
+                raise AnalysisError(f"--method logit is a binomial model; --family {value} is for --method gee.")
+            continue  # the logit's own family: nothing to pass on
+        if name == "trim":
+            value = _trim(value)
+        elif name == "levels":
+            value = _levels(df, outcome, value)
+        out[option] = value
+    return out
+
+
+def _trim(text: Any) -> Any:
+    value = str(text).strip().lower()
+    if value == "none":
+        return None
+    if value == "crump":
+        return "crump"
+    parts = [p.strip() for p in value.split(",")]
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError as exc:
+        raise AnalysisError(f"--trim {text} must be two numbers LOW,HIGH (such as 0.01,0.99), 'crump' or "
+                            "'none'.") from exc
+    return (low, high)
+
+
+def _levels(df: Any, outcome: str, text: Any) -> list[Any]:
+    """The answer order as the outcome column holds its values: numbers for a numeric column."""
+    import pandas as pd
+
+    levels = list(as_columns(str(text)))
+    if len(levels) < 2:
+        raise AnalysisError(f"--levels {text} must name at least two answers, lowest first, comma-separated.")
+    column = df[outcome] if outcome in getattr(df, "columns", ()) else None
+    if column is not None and pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        try:
+            return [float(v) for v in levels]
+        except ValueError as exc:
+            raise AnalysisError(f"The outcome '{outcome}' holds numbers, so --levels must be numbers "
+                                f"(got {text}).") from exc
+    return levels
 
 
 def to_json(result: EffectResult) -> str:

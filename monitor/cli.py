@@ -116,24 +116,108 @@ class _BadInput(click.ClickException):
 
 
 @click.command("analyze")
-@click.option("--csv", "csv_path", required=True, help="CSV file, one row per person (or per observation).")
+@click.option("--csv", "csv_path", default=None, help="CSV file, one row per person (or per observation).")
+@click.option("--survey", "survey_id", type=int, default=None,
+              help="Instead of --csv: the analytic dataset of this survey in the database (its submitted "
+                   "responses, one row per respondent and wave).")
+@click.option("--wave", default=None,
+              help="With --survey: only this wave (baseline, m3, m6, m12), or several comma-separated.")
 @click.option("--outcome", required=True, help="Outcome column.")
 @click.option("--exposure", required=True, help="Exposure column (binary, or numeric such as hours).")
 @click.option("--covariates", default="", help="Covariate columns, comma-separated.")
 @click.option("--cluster", default=None, help="Cluster column (the provider, say).")
 @click.option("--method", type=click.Choice(METHODS), default="ols", show_default=True)
+@click.option("--groups", default=None, help="mixed: column of the random intercept (default: --cluster).")
+@click.option("--nested", default=None, help="mixed: column of an outer random intercept the groups sit in.")
+@click.option("--family", default=None, help="gee: gaussian, binomial or poisson (logit: binomial only).")
+@click.option("--unit", default=None, help="did: the unit column (the region, say).")
+@click.option("--time", default=None, help="did: the period column.")
+@click.option("--adoption", default=None, help="did: each unit's first trained period (empty = never).")
+@click.option("--post", default=None, help="did: 0/1 column, 1 from the start (a 2x2 design).")
+@click.option("--treated", default=None, help="did: 0/1 column of the treated group (a 2x2 design).")
+@click.option("--assignment-level", "assignment_level", default=None,
+              help="ipw: the column at which the exposure was assigned (the propensity is fitted per unit).")
+@click.option("--estimand", type=click.Choice(["att", "ate"]), default=None,
+              help="ipw: effect among the exposed (att, the default) or in everyone (ate).")
+@click.option("--trim", default=None, help="ipw: propensity bounds LOW,HIGH (default 0.01,0.99), crump or none.")
+@click.option("--levels", default=None, help="ordinal: the answers in order, lowest first, comma-separated.")
+@click.option("--seed", type=int, default=None,
+              help="Random seed of permutation tests and bootstraps (default 2012).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def analyze(csv_path: str, outcome: str, exposure: str, covariates: str, cluster: str | None, method: str,
-            as_json: bool) -> None:
-    """Estimate the effect of an exposure on an outcome from a CSV file."""
-    from analysis import AnalysisError
-    from analysis.cli_support import analyze_csv, format_table, to_json
+@with_appcontext
+def analyze(csv_path: str | None, survey_id: int | None, wave: str | None, outcome: str, exposure: str,
+            covariates: str, cluster: str | None, method: str, as_json: bool, **options: object) -> None:
+    """Estimate the effect of an exposure on an outcome from a CSV file or a survey's data.
 
+    Options that belong to one method (--groups for mixed, --unit for did, ...) are refused with
+    any other. A run over the database (--survey) reads personal data, so it is written to the
+    audit log, whether the model could be fitted or not.
+    """
+    from analysis import AnalysisError
+    from analysis.cli_support import analyze_csv, analyze_frame, format_table, to_json
+
+    if (csv_path is None) == (survey_id is None):
+        raise _BadInput("Give either --csv FILE or --survey ID (one of them, not both).")
+    if wave is not None and survey_id is None:
+        raise _BadInput("--wave selects waves of a survey's data; it goes with --survey, not --csv.")
     try:
-        result = analyze_csv(csv_path, outcome, exposure, covariates, cluster, method)
+        if csv_path is not None:
+            result = analyze_csv(csv_path, outcome, exposure, covariates, cluster, method, **options)
+        else:
+            data = _survey_dataset(survey_id)  # nothing read yet if this fails: nothing to audit
+            run: dict[str, object] = {
+                "method": method, "outcome": outcome, "exposure": exposure, "covariates": covariates,
+                "cluster": cluster, "wave": wave, "options": {k: v for k, v in options.items() if v is not None}}
+            try:
+                frame = _responses(data, wave)
+                run["rows"] = len(frame)
+                result = analyze_frame(frame, outcome, exposure, covariates, cluster, method, **options)
+            except Exception as exc:  # the data were read: the run is audited however it ends
+                _audit_analysis(survey_id, run, error=str(exc))
+                raise
+            _audit_analysis(survey_id, run, n=result.n, method_used=result.method)
     except AnalysisError as exc:
         raise _BadInput(str(exc)) from exc
     click.echo(to_json(result) if as_json else format_table(result))
+
+
+def _survey_dataset(survey_id: int):
+    """The analytic dataset of the survey; a clear message if there is none."""
+    from monitor.analytic_dataset import DatasetError, build_dataset
+
+    try:
+        return build_dataset(survey_id)
+    except DatasetError as exc:
+        raise _BadInput(str(exc)) from exc
+
+
+def _responses(data, wave: str | None):
+    """The submitted rows of the analytic dataset, of the chosen waves (a name, or several
+    comma-separated)."""
+    from analysis.prepare import as_columns
+
+    frame = data.responses
+    waves = list(data.waves)
+    if wave is not None:
+        chosen = list(as_columns(wave))
+        unknown = [w for w in chosen if w not in waves]
+        if not chosen or unknown:
+            raise _BadInput(f"Survey {data.survey_id} has no wave {', '.join(unknown) or repr(wave)}; its waves "
+                            f"are {', '.join(waves)}.")
+        frame = frame[frame["wave"].isin(chosen)]
+    if frame.empty:
+        raise _BadInput(f"Survey {data.survey_id} has no submitted responses"
+                        + (f" at wave {wave}" if wave is not None else "") + " to analyse.")
+    return frame.reset_index(drop=True)
+
+
+def _audit_analysis(survey_id: int, run: dict, **outcome: object) -> None:
+    """Write the run to the audit log and commit: it read personal data."""
+    from monitor import audit
+    from monitor.extensions import db
+
+    audit.record("analysis_run", target=f"survey:{survey_id}", **run, **outcome)
+    db.session.commit()
 
 
 def init_app(app: Flask) -> None:
