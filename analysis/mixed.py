@@ -126,13 +126,25 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
 
 
 def _vc_spec(outer: pd.Series, inner: pd.Series, name: str) -> Any:
-    """Indicator matrices of the inner groups within each outer group, as MixedLM wants them."""
+    """Indicator matrices of the inner groups within each outer group, as MixedLM wants them.
+
+    One pass over the rows sorted by outer group (stable, so each group keeps the rows' order, as
+    MixedLM does), not a scan of every row per outer group: with hundreds of providers the scan
+    cost more than the fit.
+    """
     from statsmodels.regression.mixed_linear_model import VCSpec
 
+    codes = outer.to_numpy()
+    n_outer = int(codes.max()) + 1  # MixedLM orders groups by sorted label
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_outer + 1))
+    values = inner.to_numpy()
     names, mats = [], []
-    for label in range(int(outer.max()) + 1):  # MixedLM orders groups by sorted label
-        members = inner[outer == label]
-        dummies = pd.get_dummies(members).astype(float)
-        names.append([f"{name}[{c}]" for c in dummies.columns])
-        mats.append(dummies.to_numpy())
+    for label in range(n_outer):
+        rows = order[bounds[label]:bounds[label + 1]]
+        member, levels = pd.factorize(values[rows], sort=True)
+        matrix = np.zeros((len(rows), len(levels)))
+        matrix[np.arange(len(rows)), member] = 1.0
+        names.append([f"{name}[{c}]" for c in levels])
+        mats.append(matrix)
     return VCSpec([name], [names], [mats])
