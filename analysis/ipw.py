@@ -27,7 +27,7 @@ from analysis.fitting import quiet
 from analysis.prepare import INTERCEPT, Prepared, prepare
 from analysis.propensity import PropensityFit, balance_table, crump_bounds, fit_propensity, heaviest_share, kish_ess
 from analysis.results import AnalysisError, EffectResult, EffectSize
-from analysis.small_samples import check_options, switch_if_small
+from analysis.small_samples import MIN_PER_ARM, check_options, switch_if_small
 
 ESTIMANDS = ("att", "ate")
 SE_TYPES = ("mestimation", "robust", "bootstrap")
@@ -83,6 +83,7 @@ def fit_ipw(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
     kept_units = (ps.p >= bounds[0]) & (ps.p <= bounds[1])
     kept = kept_units[layout.unit_of]
     _check_arms_left(t, kept, bounds, exposure)
+    _check_enough_left(t, kept, bounds, exposure, options.get("min_per_arm", MIN_PER_ARM))
     p = ps.p[layout.unit_of]
     w, dw = _weights(p, t, estimand)
     w = np.where(kept, w, 0.0)
@@ -240,6 +241,21 @@ def _check_arms_left(t: np.ndarray, kept: np.ndarray, bounds: tuple[float, float
                 f"Every person in the {name} group of '{exposure}' has a propensity outside the trimming "
                 f"bounds [{bounds[0]:.3g}, {bounds[1]:.3g}], so all were trimmed: the groups do not overlap "
                 "enough to compare. Use fewer covariates or wider bounds.")
+
+
+def _check_enough_left(t: np.ndarray, kept: np.ndarray, bounds: tuple[float, float], exposure: str,
+                       min_per_arm: int) -> None:
+    """Refuse an estimate from a handful of people left inside the trimming bounds: when the
+    propensity model (nearly) separates the groups, everyone else is trimmed and the 'effect' would
+    be the difference between one or two people, not a comparison of like with like."""
+    n1, n0 = int(((t == 1) & kept).sum()), int(((t == 0) & kept).sum())
+    floor = max(int(min_per_arm), 2)
+    if min(n1, n0) < floor:
+        raise AnalysisError(
+            f"After trimming to propensities in [{bounds[0]:.3g}, {bounds[1]:.3g}], only {n1} exposed and {n0} "
+            f"comparison people are left (fewer than {floor} in a group): the covariates (nearly) predict who was "
+            f"exposed ('{exposure}'), so weighting has almost no one to compare. Use fewer or coarser covariates, "
+            "or a regression method.")
 
 
 def _weights(p: np.ndarray, t: np.ndarray, estimand: str) -> tuple[np.ndarray, np.ndarray]:

@@ -165,6 +165,21 @@ def test_every_exposed_person_trimmed_is_refused():
         estimate_effect(df, "y", "t", ["x"], method="ipw", trim=(0.3, 0.99))
 
 
+def test_near_separation_that_leaves_a_handful_inside_the_bounds_is_refused():
+    # Categories that predict the exposure except for one tied pair: the propensity model is not
+    # "separated" by the overlap rule (the pair shares one propensity), yet trimming leaves one
+    # exposed and one comparison person. Seen on the small demo with region indicators.
+    rng = np.random.default_rng(3)
+    group = [f"g{k}" for k in range(8) for _ in range(10)] + ["tie", "tie"]
+    t = [k % 2 for k in range(8) for _ in range(10)] + [1, 0]
+    df = pd.DataFrame({"group": group, "t": t, "y": rng.normal(size=len(t))})
+    with pytest.raises(AnalysisError, match="only 1 exposed and 1 comparison people are left"):
+        estimate_effect(df, "y", "t", ["group"], method="ipw")
+    # min_per_arm lowers the floor, never below two people a group
+    with pytest.raises(AnalysisError, match="fewer than 2 in a group"):
+        estimate_effect(df, "y", "t", ["group"], method="ipw", min_per_arm=1)
+
+
 def test_exposure_varying_within_the_assignment_level_is_refused():
     df, _, _ = _confounded(seed=5, n_providers=50)
     df.loc[0, "trained"] = 1 - df.loc[0, "trained"]
