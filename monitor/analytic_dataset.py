@@ -3,8 +3,9 @@
 For an outcome survey, every invitation of its follow-up plans is a row (so non-response is in the
 data, not silently missing), carrying:
 
-* the wave (name and months after the anchor), the reference date (the wave's due date), the
-  invitation status and a ``responded`` indicator (1 when the response was submitted);
+* the wave (name and months after the anchor), the reference date (the wave's due date) and its
+  year (``ref_year``), the invitation status and a ``responded`` indicator (1 when the response
+  was submitted);
 * the scored outcomes of the response, by the instrument's rules (``surveys.scoring``), typed
   answers by question key, and item scores for ordinal models;
 * covariates of the respondent (CTDC names for assisted persons; profession for providers), the
@@ -152,7 +153,14 @@ def _invitations(survey_id: int) -> pd.DataFrame:
     )
     frame = _frame(stmt)
     frame["ref_date"] = pd.to_datetime(frame["ref_date"])
+    frame["ref_year"] = frame["ref_date"].dt.year.astype("int64")
     frame["pilot_region"] = (frame["joined_year"] <= PILOT_UNTIL_YEAR).astype("int64")
+    started = _frame(select(TrainingSession.region_id, func.min(TrainingSession.held_on).label("first_training"))
+                     .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
+                     .where(TrainingAttendance.hours_attended > 0)
+                     .group_by(TrainingSession.region_id))
+    started["region_training_year"] = pd.to_datetime(started["first_training"]).dt.year.astype("Int64")
+    frame = frame.merge(started[["region_id", "region_training_year"]], how="left", on="region_id")
     return frame.drop(columns=["joined_year"])
 
 

@@ -97,6 +97,10 @@ def test_one_row_per_person_and_wave_with_scores_exposure_and_clusters(app, fact
     assert frame.loc[(boris.id, "baseline"), "log2_caseload"] == 0.0
     assert frame.loc[(anna.id, "baseline"), "pilot_region"] == 1
     assert frame.loc[(boris.id, "baseline"), "pilot_region"] == 0
+    # What a difference-in-differences over the roll-out needs: the period and the region's start.
+    assert frame.loc[(anna.id, "m6"), "ref_year"] == 2015
+    assert frame.loc[(anna.id, "baseline"), "region_training_year"] == 2014
+    assert frame.loc[(boris.id, "baseline"), "region_training_year"] == 2015
     assert frame.loc[(anna.id, "baseline"), "gender"] == "female"
     assert frame.loc[(anna.id, "baseline"), "who5_1__item"] == 5
     assert "who5_score" in data.scores and "who5_1__item" in data.ordinal
@@ -123,6 +127,7 @@ def test_log2_caseload_is_the_main_providers_caseload_on_the_log2_scale(app, fac
     assert frame.loc[persons[4].id, "provider_caseload"] == 0
     assert math.isnan(frame.loc[persons[4].id, "log2_caseload"])
     assert "log2_caseload" in data.covariates
+    assert frame["region_training_year"].isna().all()  # no training in the region yet
 
 
 def test_provider_survey_uses_the_providers_own_training_before_the_wave(app, factory):
