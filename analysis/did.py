@@ -33,6 +33,12 @@ STAGGERED = ("Adoption times differ between units (a staggered roll-out). When t
              "for units trained later (Goodman-Bacon 2021). Read it together with the event-study coefficients, "
              "and prefer a heterogeneity-robust estimator such as Callaway & Sant'Anna (2021) for a final answer.")
 
+NO_EVENT_STUDY = ("No event study is shown: every unit adopts and too few periods before adoption are observed, so "
+                  "time since adoption cannot be told apart from calendar time and the units, and each lead or lag "
+                  "would carry an arbitrary trend. Parallel trends cannot be checked, and a dynamic effect (one that "
+                  "grows with time since adoption) biases the single estimate; a comparison group that is never "
+                  "trained, or more periods before adoption, is needed for both.")
+
 
 @dataclass(frozen=True)
 class _Design:
@@ -423,8 +429,16 @@ def _event_study(prep: Any, event: pd.Series, covariates: pd.DataFrame, fe: pd.D
     names = {e: f"event[{e}]" for e in observed if e not in dropped}
     dummies = pd.DataFrame({name: (event == e).astype(float) for e, name in names.items()}, index=event.index)
     head = pd.DataFrame({INTERCEPT: np.ones(len(event))}, index=event.index)
+    base = pd.concat([head, covariates, fe], axis=1)
     X = pd.concat([head, dummies, covariates, fe], axis=1)
     keep = _independent(X)
+    if set(_independent(base)) - set(keep):
+        # The event-time terms took the place of fixed effects: time since adoption is a linear mix of
+        # calendar time and the units (every unit adopts, and one lead is all there is to fix), so
+        # each coefficient would carry an arbitrary trend (Borusyak, Jaravel & Spiess 2024).
+        notes.append(NO_EVENT_STUDY)
+        return {"event_study": [], "reference_period": reference, "pretrend_test": None,
+                "event_study_inference": "not identified"}, notes
     lost = [c for c in dummies.columns if c not in keep]
     if lost:
         notes.append(f"Event-study terms {', '.join(lost)} cannot be told apart from the fixed effects and were "

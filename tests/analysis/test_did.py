@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from analysis import AnalysisError, estimate_effect
-from analysis.did import STAGGERED, fit_did
+from analysis.did import NO_EVENT_STUDY, STAGGERED, fit_did
 from analysis.wild_bootstrap import _Problem, weight_draws, wild_cluster_bootstrap
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "analysis"
@@ -83,6 +83,19 @@ def test_staggered_roll_out_over_13_regions_recovers_the_effect():
     test = result.details["pretrend_test"]
     assert test["df_denom"] == 12 and 0 <= test["p_value"] <= 1
     assert result.details["adoption"]["R00"] == 2015 and result.details["adoption"]["R12"] is None
+
+
+def test_every_unit_adopting_with_one_lead_gives_no_event_study():
+    # As on the demo: regions join the year they start training or the year before, and all do.
+    # Time since adoption is then calendar time minus the unit's adoption: the leads and lags
+    # would carry an arbitrary trend, so none are shown; the single estimate still is.
+    df = _roll_out(seed=24, adoption={r: 3.0 if r < 6 else 5.0 for r in range(13)})
+    df = df[df["period"] >= df["adopted"] - 1]
+    result = fit_did(df, "score", "trained", unit="region", time="period", adoption="adopted", reps=199)
+    assert result.details["event_study"] == [] and result.details["pretrend_test"] is None
+    assert NO_EVENT_STUDY in result.warnings and "Borusyak" not in NO_EVENT_STUDY
+    assert abs(result.estimate - 0.5) < 3 * result.std_error
+    assert "event time" not in result.summary
 
 
 def test_pre_trend_is_flagged():
