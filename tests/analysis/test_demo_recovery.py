@@ -8,7 +8,7 @@ and, as a contrast that shows the test can fail, the unadjusted difference in me
 The data (what :func:`monitor.demo.outcome_frame` returns, the truth in
 :mod:`monitor.demo.outcomes`): size ``medium`` (about 1,500 persons, 2,200 answered follow-up
 waves, 500 primary providers, 13 regions; ``small`` has about 55 answered follow-ups, too few for
-a test of recovery: every method's interval there is 20-40 points wide and the propensity model
+a test of recovery: the intervals there are 15-40 points wide and the propensity model often
 separates). The analysis keeps, as the docstring prescribes, the respondents (``responded``) at
 the follow-up waves ``m3``, ``m6`` and ``m12``, pooled, so ``wave`` is a covariate.
 
@@ -37,7 +37,14 @@ left out. Standard errors are clustered by the primary provider, which contains 
 (their repeated waves) and the provider's random intercept. The effect is the same for everyone,
 so the default estimand (ATT) is 8 as the ATE is.
 
-Measured on one core (2 shared): about 3 s a seed, 2.5 minutes in all.
+Measured on a machine of 2 shared cores: about 3 s a seed (2.5 of them the mixed model), 2.7 to 4
+minutes in all depending on the load. One follow-up wave per person (m3) would make the provider's
+intercept enough and halve the time, but on these seeds it covered in 44 of 50 (mixed).
+
+How much room 45 of 50 leaves: with the true model refitted on data redrawn from the truth (one
+seed's design, 150 draws) the intervals cover 94.6%; over 150 seeds, cluster-robust least squares
+on these rows covers 93.3%. At 93-95% true coverage, 45 of 50 fails for 4-13% of sets of 50
+seeds; the seeds here are 1 to 50, not chosen.
 """
 
 from __future__ import annotations
