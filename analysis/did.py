@@ -30,8 +30,10 @@ FEW_CLUSTERS = 30
 STAGGERED = ("Adoption times differ between units (a staggered roll-out). When the effect grows or fades "
              "with time since adoption, or differs between early and late adopters, the two-way fixed-effects "
              "estimate can be biased, even of the wrong sign, because units trained earlier serve as controls "
-             "for units trained later (Goodman-Bacon 2021). Read it together with the event-study coefficients, "
-             "and prefer a heterogeneity-robust estimator such as Callaway & Sant'Anna (2021) for a final answer.")
+             "for units trained later (Goodman-Bacon 2021). Prefer a heterogeneity-robust estimator such as "
+             "Callaway & Sant'Anna (2021) for a final answer.")
+#: Added to STAGGERED only when an event study could be estimated.
+READ_EVENT_STUDY = " Read the estimate together with the event-study coefficients."
 
 NO_EVENT_STUDY = ("No event study is shown: every unit adopts and too few periods before adoption are observed, so "
                   "time since adoption cannot be told apart from calendar time and the units, and each lead or lag "
@@ -156,7 +158,7 @@ def fit_did(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | Seq
         details.update(study)
         notes.extend(study_notes)
     if len({a for a in spec.adoption.values() if a is not None}) > 1:
-        notes.append(STAGGERED)
+        notes.append(STAGGERED + (READ_EVENT_STUDY if details.get("event_study") else ""))
     sizes: tuple[EffectSize, ...] = ()
     if prep.outcome_binary:
         sizes = (EffectSize("risk_difference", estimate, ci_low, ci_high),)
