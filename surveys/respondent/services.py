@@ -1,9 +1,11 @@
 """The rules of the respondent's path: exchanging a link for a session, consent, page saves,
 the single submit, the end of a session.
 
-Services take loaded objects, write with ``flush`` only and raise the domain errors below; the
-request edge (``views``) commits once. Every write that must not race is one conditional SQL
-statement, so the rules hold with any number of server processes on one database:
+Services take a :class:`Visit` (plain values read with Core statements, never ORM objects, so a
+commit expires and reloads nothing), write with explicit statements inside the request's
+transaction and raise the domain errors below; the request edge (``views``) commits once.
+Every write that must not race is one conditional SQL statement, so the rules hold with any
+number of server processes on one database:
 
 * the response row is created with insert-or-ignore on its unique ``invitation_id``;
 * a page save first touches the response ``WHERE status = 'draft'`` (which also takes its row
@@ -16,12 +18,13 @@ statement, so the rules hold with any number of server processes on one database
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor import throttle
@@ -73,13 +76,15 @@ class LinkUnknown(RespondentError):
 class LinkClosed(RespondentError):
     """The invitation exists but does not open the survey now.
 
-    ``reason`` is ``expired``, ``revoked``, ``not_open``, ``completed`` or ``declined``.
+    ``reason`` is ``expired``, ``revoked``, ``not_open``, ``completed`` or ``declined``;
+    ``instrument`` tells the page which languages the survey offers.
     """
 
-    def __init__(self, reason: str, invitation: Invitation) -> None:
+    def __init__(self, reason: str, invitation: InvitationState, instrument: Instrument) -> None:
         super().__init__(reason)
         self.reason = reason
         self.invitation = invitation
+        self.instrument = instrument
 
 
 class SessionOver(RespondentError):
@@ -113,6 +118,9 @@ class Instrument:
     pre-answers it, under ``consent_key``); a section that held only that question and notes is
     dropped and its notes (``intro``) are shown on the consent page. ``full`` is the survey as
     published, by which answers are read.
+
+    A cached instrument is shared by every request of the process: nothing may change it (the
+    forms and pages built from it only read it).
     """
 
     version_id: int
@@ -125,28 +133,71 @@ class Instrument:
         return next((i for i, s in enumerate(self.pages.sections) if s.key == key), None)
 
 
-_INSTRUMENTS: dict[tuple[int, int, datetime], Instrument] = {}
-_INSTRUMENTS_LOCK = threading.Lock()
-_INSTRUMENTS_MAX = 64
+class _InstrumentCache:
+    """Instruments of published versions, least recently used dropped beyond ``size``.
+
+    Only immutable data lives here: a published version never changes (the database's
+    triggers refuse it), so every process may keep its own copy and any process can rebuild
+    it from the database; nothing that must hold across workers is kept in process memory.
+    Drafts are never cached (the designer edits them). The key holds the publication time too,
+    so a database rebuilt under a running server (the demo's reset) never serves another
+    survey under a reused id.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, int, datetime], Instrument] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, int, datetime]) -> Instrument | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[int, int, datetime], instrument: Instrument) -> None:
+        with self._lock:
+            self._items[key] = instrument
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: Instruments of published versions, per process (see :class:`_InstrumentCache`).
+INSTRUMENTS = _InstrumentCache(size=64)
 
 
 def instrument_for(version: SurveyVersion) -> Instrument:
-    """The version prepared for respondents; published versions never change, so they are
-    prepared once per process (a cache, not state: any process can rebuild it). The key holds
-    the publication time too, so a database rebuilt under a running server (the demo's reset)
-    never serves another survey under a reused id."""
-    key = (version.id, version.survey_id, version.published_at) if version.is_published \
-        else None
+    """The version prepared for respondents (cached when published, see ``INSTRUMENTS``)."""
+    return _instrument(version.id, version.survey_id, version.status, version.published_at,
+                       lambda: version.definition)
+
+
+def _instrument(version_id: int, survey_id: int, status: str, published_at: datetime | None,
+                definition=None) -> Instrument:
+    """The instrument of a version whose row says ``status`` and ``published_at``; the
+    definition is read (``definition()``, else from the database) only when not cached."""
+    key = (version_id, survey_id, published_at) \
+        if status == "published" and published_at is not None else None
     if key is not None:
-        cached = _INSTRUMENTS.get(key)
+        cached = INSTRUMENTS.get(key)
         if cached is not None:
             return cached
-    instrument = prepare(version.id, version.schema())
+    if definition is not None:
+        document = definition()
+    else:
+        document = db.session.execute(_VERSION_DEFINITION, {"version_id": version_id}).scalar()
+    instrument = prepare(version_id, Survey.from_dict(document or {}))
     if key is not None:
-        with _INSTRUMENTS_LOCK:
-            if len(_INSTRUMENTS) >= _INSTRUMENTS_MAX:
-                _INSTRUMENTS.clear()
-            _INSTRUMENTS[key] = instrument
+        INSTRUMENTS.put(key, instrument)
     return instrument
 
 
@@ -171,9 +222,119 @@ def prepare(version_id: int, full: Survey) -> Instrument:
                       intro=tuple(intro))
 
 
+# --- what a request reads: plain values, never ORM objects ------------------------------------
+#
+# A visit holds the columns it needs as plain values, read with Core statements built once.
+# Nothing is an ORM object, so the commit at the end of a write expires nothing and nothing is
+# lazily reloaded afterwards; every write is an explicit UPDATE/INSERT whose effect the service
+# also applies to these values.
+
+_session_t = RespondentSession.__table__
+_invitation_t = Invitation.__table__
+_response_t = Response.__table__
+_answer_t = Answer.__table__
+_version_t = SurveyVersion.__table__
+
+
+@dataclass
+class SessionState:
+    """The respondent session's row, as read."""
+
+    session_hash: str
+    language: str
+    last_seen_at: datetime
+
+
+@dataclass
+class InvitationState:
+    """The invitation's row, as read."""
+
+    id: int
+    status: str
+    opens_on: date
+    closes_on: date
+    wave: str
+    survey_version_id: int
+
+
+@dataclass
+class ResponseState:
+    """The response's row, as read (and as this request's own writes left it)."""
+
+    id: int
+    status: str
+    consent: str | None
+    language: str
+    current_section: str | None
+    updated_at: datetime
+
+
+_INVITATION_COLUMNS = (
+    _invitation_t.c.id.label("invitation_id"), _invitation_t.c.status.label("invitation_status"),
+    _invitation_t.c.opens_on, _invitation_t.c.closes_on, _invitation_t.c.wave,
+    _invitation_t.c.survey_version_id,
+    _version_t.c.survey_id, _version_t.c.status.label("version_status"),
+    _version_t.c.published_at)
+_RESPONSE_COLUMNS = (
+    _response_t.c.id.label("response_id"), _response_t.c.status.label("response_status"),
+    _response_t.c.consent, _response_t.c.language.label("response_language"),
+    _response_t.c.current_section, _response_t.c.updated_at)
+
+#: The whole visit but its answers, in one statement: session, invitation, version, response.
+_VISIT = (
+    select(_session_t.c.session_hash, _session_t.c.language.label("session_language"),
+           _session_t.c.last_seen_at, *_INVITATION_COLUMNS, *_RESPONSE_COLUMNS)
+    .select_from(_session_t
+                 .join(_invitation_t, _invitation_t.c.id == _session_t.c.invitation_id)
+                 .join(_version_t, _version_t.c.id == _invitation_t.c.survey_version_id)
+                 .join(_response_t, _response_t.c.invitation_id == _invitation_t.c.id))
+    .where(_session_t.c.session_hash == bindparam("session_hash"),
+           _session_t.c.ended_at.is_(None)))
+_INVITATION_BY_TOKEN = (
+    select(*_INVITATION_COLUMNS)
+    .select_from(_invitation_t.join(_version_t,
+                                    _version_t.c.id == _invitation_t.c.survey_version_id))
+    .where(_invitation_t.c.token_hash == bindparam("token_hash")))
+_RESPONSE_OF_INVITATION = select(*_RESPONSE_COLUMNS).where(
+    _response_t.c.invitation_id == bindparam("invitation_id"))
+_VERSION_DEFINITION = select(_version_t.c.definition).where(
+    _version_t.c.id == bindparam("version_id"))
+_ANSWERS = select(_answer_t.c.question_key, _answer_t.c.value).where(
+    _answer_t.c.response_id == bindparam("response_id"))
+_SEEN = (update(_session_t).where(_session_t.c.session_hash == bindparam("hash"))
+         .values(last_seen_at=bindparam("now")))
+_IDLE_END = (update(_session_t).where(_session_t.c.session_hash == bindparam("hash"),
+                                      _session_t.c.ended_at.is_(None))
+             .values(ended_at=bindparam("now")))
+_TOUCH_DRAFT = (update(_response_t)
+                .where(_response_t.c.id == bindparam("response_id"),
+                       _response_t.c.status == "draft")
+                .values(current_section=bindparam("section"), updated_at=bindparam("now")))
+_RESPONSE_STATUS = select(_response_t.c.status, _response_t.c.consent,
+                          _response_t.c.updated_at).where(
+    _response_t.c.id == bindparam("response_id"))
+
+
+def _invitation_state(row) -> InvitationState:
+    return InvitationState(id=row.invitation_id, status=row.invitation_status,
+                           opens_on=row.opens_on, closes_on=row.closes_on, wave=row.wave,
+                           survey_version_id=row.survey_version_id)
+
+
+def _response_state(row) -> ResponseState:
+    return ResponseState(id=row.response_id, status=row.response_status, consent=row.consent,
+                         language=row.response_language, current_section=row.current_section,
+                         updated_at=row.updated_at)
+
+
+def _row_instrument(row) -> Instrument:
+    return _instrument(row.survey_version_id, row.survey_id, row.version_status,
+                       row.published_at)
+
+
 # --- opening a link --------------------------------------------------------------------------
 
-def closed_reason(invitation: Invitation, on: date | None = None) -> str | None:
+def closed_reason(invitation: Invitation | InvitationState, on: date | None = None) -> str | None:
     """Why ``invitation`` does not open the survey on ``on`` (today), or None when it does."""
     on = on or today()
     if invitation.status == "revoked":
@@ -191,8 +352,9 @@ def link_failure_key(client: str | None) -> str:
     return f"respondent-link:{client or 'unknown'}"
 
 
-def find_invitation(token: str, client: str | None) -> Invitation:
-    """The invitation of ``token``, counting a failed look-up against ``client``.
+def find_invitation(token: str, client: str | None) -> tuple[InvitationState, Instrument]:
+    """The invitation of ``token`` and its instrument, counting a failed look-up against
+    ``client``.
 
     Raises:
         TooManyAttempts: ``client`` failed too often in the window (checked first).
@@ -201,19 +363,19 @@ def find_invitation(token: str, client: str | None) -> Invitation:
     key = link_failure_key(client)
     if throttle.is_blocked(key, TOKEN_FAILURE_LIMIT, TOKEN_FAILURE_WINDOW):
         raise TooManyAttempts()
-    invitation = None
+    row = None
     if looks_like_token(token):
-        invitation = db.session.scalar(
-            select(Invitation).where(Invitation.token_hash == token_hash(token)))
-    if invitation is None:
+        row = db.session.execute(_INVITATION_BY_TOKEN, {"token_hash": token_hash(token)}).first()
+    if row is None:
         throttle.record_failure(key, TOKEN_FAILURE_WINDOW)
         raise LinkUnknown()
-    return invitation
+    return _invitation_state(row), _row_instrument(row)
 
 
-def open_link(token: str, client: str | None, previous_session: str | None = None) -> str:
+def open_link(token: str, client: str | None,
+              previous_session: str | None = None) -> tuple[str, Visit]:
     """Exchange a link's token for a new respondent session; returns the session id to keep
-    in the browser's signed cookie (only its hash is stored).
+    in the browser's signed cookie (only its hash is stored) and the visit it opens.
 
     The invitation is marked opened and its response row created (once, whatever the number
     of parallel opens). A session the browser held before is ended.
@@ -222,23 +384,26 @@ def open_link(token: str, client: str | None, previous_session: str | None = Non
         TooManyAttempts, LinkUnknown: see :func:`find_invitation`.
         LinkClosed: the link is expired, revoked, not open yet, completed or declined.
     """
-    invitation = find_invitation(token, client)
+    invitation, instrument = find_invitation(token, client)
     reason = closed_reason(invitation)
     if reason:
-        raise LinkClosed(reason, invitation)
+        raise LinkClosed(reason, invitation, instrument)
     if previous_session:
         end_session(previous_session)
-    response = ensure_response(invitation)
+    response = ensure_response(invitation, instrument)
     now = utcnow()
-    db.session.execute(update(Invitation).where(
-        Invitation.id == invitation.id, Invitation.status == "pending")
-        .values(status="opened", opened_at=now).execution_options(synchronize_session=False))
+    if invitation.status == "pending":
+        db.session.execute(update(_invitation_t).where(
+            _invitation_t.c.id == invitation.id, _invitation_t.c.status == "pending")
+            .values(status="opened", opened_at=now))
     session_id = new_token()
-    db.session.add(RespondentSession(session_hash=token_hash(session_id),
-                                     invitation_id=invitation.id, language=response.language,
-                                     created_at=now, last_seen_at=now))
-    db.session.flush()
-    return session_id
+    session = SessionState(session_hash=token_hash(session_id), language=response.language,
+                           last_seen_at=now)
+    db.session.execute(insert(_session_t).values(
+        session_hash=session.session_hash, invitation_id=invitation.id,
+        language=session.language, created_at=now, last_seen_at=now))
+    return session_id, Visit(session=session, invitation=invitation, response=response,
+                             instrument=instrument)
 
 
 def _insert(model):
@@ -246,35 +411,52 @@ def _insert(model):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
-def ensure_response(invitation: Invitation) -> Response:
+def ensure_response(invitation: InvitationState, instrument: Instrument) -> ResponseState:
     """The invitation's response, created if missing with insert-or-ignore (never
     check-then-insert: two parallel opens must not both insert)."""
-    definition = invitation.survey_version.definition or {}
-    language = definition.get("default_language")
+    language = instrument.full.default_language
     if language not in LANGUAGES:
         language = "uk"
     now = utcnow()
-    db.session.execute(_insert(Response).values(
+    db.session.execute(_insert(_response_t).values(
         invitation_id=invitation.id, survey_version_id=invitation.survey_version_id,
         wave=invitation.wave, status="draft", language=language, started_at=now,
         updated_at=now).on_conflict_do_nothing(index_elements=["invitation_id"]))
-    return db.session.scalars(select(Response).where(Response.invitation_id == invitation.id)
-                              .execution_options(populate_existing=True)).one()
+    row = db.session.execute(_RESPONSE_OF_INVITATION, {"invitation_id": invitation.id}).one()
+    return _response_state(row)
 
 
 # --- a visit: what one respondent request works with -----------------------------------------
 
 @dataclass
 class Visit:
-    """The live session of this browser, its invitation, response, instrument and answers."""
+    """The live session of this browser, its invitation, response, instrument and answers
+    (read when first used: the consent and thank-you pages never need them)."""
 
-    session: RespondentSession
-    invitation: Invitation
-    response: Response
+    session: SessionState
+    invitation: InvitationState
+    response: ResponseState
     instrument: Instrument
-    answers: dict[str, Any]
-    #: ``Response.updated_at`` when the answers were read: the submit applies to exactly these.
+    #: ``Response.updated_at`` when the visit was read: the submit applies to exactly the
+    #: answers of this revision (a later save changes it, and the submit is refused).
     revision: datetime | None = None
+    #: True when reading the visit wrote (``last_seen_at``): the view commits it.
+    touched: bool = False
+    _answers: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.revision is None:
+            self.revision = self.response.updated_at
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        if self._answers is None:
+            self._answers = stored_answers(self.response.id, self.instrument.full)
+        return self._answers
+
+    @answers.setter
+    def answers(self, value: dict[str, Any]) -> None:
+        self._answers = value
 
     @property
     def language(self) -> str:
@@ -295,7 +477,9 @@ def session_language(session_id: str | None) -> str | None:
 
 
 def load_visit(session_id: str | None) -> Visit:
-    """The visit of the session id in the browser's cookie.
+    """The visit of the session id in the browser's cookie: one statement (session,
+    invitation, version and response joined), the answers a second one when first used, the
+    definition a third only when the instrument is not cached.
 
     Raises:
         SessionOver: no such live session, or it was idle longer than ``SESSION_IDLE``.
@@ -303,37 +487,35 @@ def load_visit(session_id: str | None) -> Visit:
     """
     if not session_id:
         raise SessionOver()
-    row = db.session.execute(
-        select(RespondentSession, Invitation, Response)
-        .join(Invitation, Invitation.id == RespondentSession.invitation_id)
-        .join(Response, Response.invitation_id == Invitation.id)
-        .where(RespondentSession.session_hash == token_hash(session_id),
-               RespondentSession.ended_at.is_(None))).first()
+    hashed = token_hash(session_id)
+    row = db.session.execute(_VISIT, {"session_hash": hashed}).first()
     if row is None:
         raise SessionOver()
-    session, invitation, response = row
     now = utcnow()
-    if now - session.last_seen_at > SESSION_IDLE:
-        session.ended_at = now
-        db.session.flush()
+    if now - row.last_seen_at > SESSION_IDLE:
+        db.session.execute(_IDLE_END, {"hash": hashed, "now": now})
         raise SessionOver()
+    invitation = _invitation_state(row)
+    instrument = _row_instrument(row)
+    response = _response_state(row)
     if response.status == "draft":
         reason = closed_reason(invitation)
         if reason in ("expired", "revoked", "not_open"):
-            raise LinkClosed(reason, invitation)
+            raise LinkClosed(reason, invitation, instrument)
+    session = SessionState(session_hash=hashed, language=row.session_language,
+                           last_seen_at=row.last_seen_at)
+    touched = False
     if now - session.last_seen_at > SEEN_EVERY:
+        db.session.execute(_SEEN, {"hash": hashed, "now": now})
         session.last_seen_at = now
-        db.session.flush()
-    instrument = instrument_for(invitation.survey_version)
+        touched = True
     return Visit(session=session, invitation=invitation, response=response,
-                 instrument=instrument, answers=stored_answers(response.id, instrument.full),
-                 revision=response.updated_at)
+                 instrument=instrument, touched=touched)
 
 
 def stored_answers(response_id: int, survey: Survey) -> dict[str, Any]:
     """The response's answers as Python values, typed by the survey's questions."""
-    rows = db.session.execute(select(Answer.question_key, Answer.value)
-                              .where(Answer.response_id == response_id)).all()
+    rows = db.session.execute(_ANSWERS, {"response_id": response_id}).all()
     return rendering.answers_from_json(survey, {key: value for key, value in rows})
 
 
@@ -342,20 +524,28 @@ def end_session(session_id: str | None) -> None:
     later); the cookie's id then opens nothing."""
     if not session_id:
         return
-    db.session.execute(update(RespondentSession).where(
-        RespondentSession.session_hash == token_hash(session_id),
-        RespondentSession.ended_at.is_(None)).values(ended_at=utcnow())
-        .execution_options(synchronize_session=False))
+    db.session.execute(_IDLE_END, {"hash": token_hash(session_id), "now": utcnow()})
 
 
 def set_language(visit: Visit, language: str) -> None:
     """Show the survey in ``language`` from now on (ignored when the survey lacks it)."""
     if language not in visit.instrument.full.languages or language not in LANGUAGES:
         return
+    db.session.execute(update(_session_t).where(
+        _session_t.c.session_hash == visit.session.session_hash).values(language=language))
     visit.session.language = language
     if visit.response.status == "draft":
+        db.session.execute(update(_response_t).where(
+            _response_t.c.id == visit.response.id, _response_t.c.status == "draft")
+            .values(language=language))
         visit.response.language = language
-    db.session.flush()
+
+
+def _reread(visit: Visit) -> None:
+    """Read the response's status again (after a conditional write that did not apply)."""
+    row = db.session.execute(_RESPONSE_STATUS, {"response_id": visit.response.id}).one()
+    visit.response.status, visit.response.consent = row.status, row.consent
+    visit.response.updated_at = row.updated_at
 
 
 # --- consent ---------------------------------------------------------------------------------
@@ -372,20 +562,25 @@ def give_consent(visit: Visit) -> None:
     if response.consent == "given":
         return
     now = utcnow()
-    done = db.session.execute(update(Response).where(
-        Response.id == response.id, Response.status == "draft")
-        .values(consent="given", updated_at=now, language=visit.language)
-        .execution_options(synchronize_session=False)).rowcount
+    language = visit.language
+    done = db.session.execute(update(_response_t).where(
+        _response_t.c.id == response.id, _response_t.c.status == "draft")
+        .values(consent="given", updated_at=now, language=language)).rowcount
     if not done:
+        _reread(visit)
         raise ResponseClosed()
+    response.consent, response.updated_at, response.language = "given", now, language
     visit.revision = now
     if visit.instrument.consent_key:
         _upsert(response.id, {visit.instrument.consent_key: "yes"}, now)
-        visit.answers[visit.instrument.consent_key] = "yes"
-    db.session.execute(update(Invitation).where(
-        Invitation.id == visit.invitation.id, Invitation.status.in_(("pending", "opened")))
-        .values(status="in_progress").execution_options(synchronize_session=False))
-    db.session.refresh(response)
+        if visit._answers is not None:
+            visit._answers[visit.instrument.consent_key] = "yes"
+    if visit.invitation.status in ("pending", "opened"):
+        db.session.execute(update(_invitation_t).where(
+            _invitation_t.c.id == visit.invitation.id,
+            _invitation_t.c.status.in_(("pending", "opened")))
+            .values(status="in_progress"))
+        visit.invitation.status = "in_progress"
 
 
 def refuse_consent(visit: Visit) -> None:
@@ -396,23 +591,23 @@ def refuse_consent(visit: Visit) -> None:
         ResponseClosed: the response was submitted, or consent was given already.
     """
     now = utcnow()
-    done = db.session.execute(update(Response).where(
-        Response.id == visit.response.id, Response.status == "draft",
-        Response.consent.is_(None))
-        .values(status="declined", consent="refused", updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+    done = db.session.execute(update(_response_t).where(
+        _response_t.c.id == visit.response.id, _response_t.c.status == "draft",
+        _response_t.c.consent.is_(None))
+        .values(status="declined", consent="refused", updated_at=now)).rowcount
     if not done:
-        db.session.refresh(visit.response)
+        _reread(visit)
         if visit.response.status == "declined":
             return  # a replayed refusal
         raise ResponseClosed()
-    db.session.execute(update(Invitation).where(Invitation.id == visit.invitation.id)
-                       .values(status="declined").execution_options(synchronize_session=False))
-    db.session.execute(update(RespondentSession).where(
-        RespondentSession.invitation_id == visit.invitation.id,
-        RespondentSession.ended_at.is_(None)).values(ended_at=now)
-        .execution_options(synchronize_session=False))
-    db.session.refresh(visit.response)
+    visit.response.status, visit.response.consent, visit.response.updated_at = \
+        "declined", "refused", now
+    db.session.execute(update(_invitation_t).where(_invitation_t.c.id == visit.invitation.id)
+                       .values(status="declined"))
+    visit.invitation.status = "declined"
+    db.session.execute(update(_session_t).where(
+        _session_t.c.invitation_id == visit.invitation.id,
+        _session_t.c.ended_at.is_(None)).values(ended_at=now))
 
 
 # --- saving pages ----------------------------------------------------------------------------
@@ -426,36 +621,34 @@ def save_draft(visit: Visit, answers: Mapping[str, Any], current_section: str) -
     """
     response = visit.response
     now = utcnow()
-    done = db.session.execute(update(Response).where(
-        Response.id == response.id, Response.status == "draft")
-        .values(current_section=current_section[:64], updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+    section = current_section[:64]
+    done = db.session.execute(_TOUCH_DRAFT, {"response_id": response.id, "section": section,
+                                             "now": now}).rowcount
     if not done:
+        _reread(visit)
         raise ResponseClosed()
     # Read under the row lock just taken: compare with what is stored now, not at page load.
-    stored = dict(db.session.execute(select(Answer.question_key, Answer.value)
-                                     .where(Answer.response_id == response.id)).all())
+    stored = dict(db.session.execute(_ANSWERS, {"response_id": response.id}).all())
     wanted = rendering.answers_to_json(answers)
     gone = [key for key in stored if key not in wanted]
     if gone:
-        db.session.execute(delete(Answer).where(Answer.response_id == response.id,
-                                                Answer.question_key.in_(gone)))
+        db.session.execute(delete(_answer_t).where(_answer_t.c.response_id == response.id,
+                                                   _answer_t.c.question_key.in_(gone)))
     changed = {key: value for key, value in wanted.items() if stored.get(key) != value}
     if changed:
         _upsert(response.id, changed, now)
     visit.answers = dict(answers)
     visit.revision = now
-    response.current_section = current_section[:64]
+    response.current_section = section
     response.updated_at = now
-    db.session.flush()
 
 
 def _upsert(response_id: int, values: Mapping[str, Any], now: datetime) -> None:
     rows = [{"response_id": response_id, "question_key": key, "value": value, "saved_at": now}
             for key, value in values.items()]
-    stmt = _insert(Answer).values(rows)
+    stmt = _insert(_answer_t).values(rows)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[Answer.response_id, Answer.question_key],
+        index_elements=["response_id", "question_key"],
         set_={"value": stmt.excluded.value, "saved_at": stmt.excluded.saved_at})
     db.session.execute(stmt)
 
@@ -528,18 +721,18 @@ def submit(visit: Visit) -> bool:
         raise ResponseClosed()
     check_all(visit)
     now = utcnow()
-    done = db.session.execute(update(Response).where(
-        Response.id == response.id, Response.status == "draft",
-        Response.updated_at == visit.revision)
-        .values(status="submitted", submitted_at=now, updated_at=now, current_section=None)
-        .execution_options(synchronize_session=False)).rowcount
+    done = db.session.execute(update(_response_t).where(
+        _response_t.c.id == response.id, _response_t.c.status == "draft",
+        _response_t.c.updated_at == visit.revision)
+        .values(status="submitted", submitted_at=now, updated_at=now,
+                current_section=None)).rowcount
     if done:
-        db.session.execute(update(Invitation).where(Invitation.id == visit.invitation.id)
-                           .values(status="completed", completed_at=now)
-                           .execution_options(synchronize_session=False))
-        db.session.refresh(response)
+        db.session.execute(update(_invitation_t).where(_invitation_t.c.id == visit.invitation.id)
+                           .values(status="completed", completed_at=now))
+        response.status, response.updated_at, response.current_section = "submitted", now, None
+        visit.invitation.status = "completed"
         return True
-    db.session.refresh(response)
+    _reread(visit)
     if response.status == "submitted":
         return False
     if response.status == "draft":

@@ -4,7 +4,9 @@ or renders.
 
 The browser's signed Flask session holds only a random respondent-session id (its hash is in
 the database) and, after a session ends, which notice to show and in which language. The link's
-token appears in one URL only, ``/r/<token>``, which redirects at once to ``/r/``.
+token appears in one URL only, ``/r/<token>``, which redirects at once to a URL without it:
+straight to where the respondent is (consent, a page, the review or the thanks), as ``/r/``
+would, saving the browser a round trip; giving consent leads straight to the first page too.
 """
 
 from __future__ import annotations
@@ -96,15 +98,29 @@ def _visit() -> Visit:
     try:
         visit = services.load_visit(_session_id())
     except services.SessionOver:
-        db.session.commit()
+        db.session.commit()  # an idle session was ended
         abort(redirect(url_for(".notice", reason="ended"), 303))
     except services.LinkClosed as closed:
         db.session.commit()
         abort(_closed_page(closed))
-    db.session.commit()
+    if visit.touched:
+        db.session.commit()  # last_seen_at, kept even if the rest of the request fails
     i18n.use_language(visit.language)
     g.respondent_visit = visit
     return visit
+
+
+def _destination(visit: Visit) -> str:
+    """Where the respondent is: what ``/r/`` redirects to (consent, a page, the review, the
+    thanks)."""
+    if visit.response.status != "draft":
+        return url_for(".done")
+    if visit.response.consent != "given":
+        return url_for(".consent")
+    target = services.resume_at(visit)
+    if target == REVIEW:
+        return url_for(".review")
+    return url_for(".section", key=target)
 
 
 def _not_answering(visit: Visit) -> WerkzeugResponse | None:
@@ -125,9 +141,10 @@ def _languages(survey: Survey | None) -> list[str]:
 @bp.get("/<token>", endpoint="open")
 @public
 def open_link(token: str):
-    """Exchange the link's token for a session and leave the token's URL at once."""
+    """Exchange the link's token for a session and leave the token's URL at once, for where
+    the respondent is (the consent page the first time)."""
     try:
-        session_id = services.open_link(token, request.remote_addr, _session_id())
+        session_id, visit = services.open_link(token, request.remote_addr, _session_id())
     except services.TooManyAttempts:
         db.session.commit()
         return _notice_page("too_many", 429, headers={"Retry-After": "900"})
@@ -140,16 +157,15 @@ def open_link(token: str):
     db.session.commit()
     session.pop(LANGUAGE_KEY, None)
     session[SESSION_KEY] = session_id
-    return redirect(url_for(".resume"), 303)
+    return redirect(_destination(visit), 303)
 
 
 def _closed_page(closed: services.LinkClosed) -> WerkzeugResponse:
-    invitation = closed.invitation
-    definition = invitation.survey_version.definition or {}
-    language = _public_language(definition.get("default_language"))
+    survey = closed.instrument.full
+    language = _public_language(survey.default_language)
     i18n.use_language(language)
-    offered = [lang for lang in LANGUAGES if lang in definition.get("languages", LANGUAGES)]
-    opens = i18n.long_date(invitation.opens_on) if closed.reason == "not_open" else None
+    offered = _languages(survey)
+    opens = i18n.long_date(closed.invitation.opens_on) if closed.reason == "not_open" else None
     status = 410 if closed.reason in ("expired", "revoked") else 200
     html = render_template("surveys/respondent/closed.html", reason=closed.reason, opens=opens,
                            languages=offered or list(LANGUAGES), language_links=True)
@@ -179,13 +195,7 @@ def _notice_page(reason: str, status: int, headers: dict[str, str] | None = None
 def resume():
     """Back to where the respondent stopped: consent, a page, the review, or the thanks."""
     visit = _visit()
-    elsewhere = _not_answering(visit)
-    if elsewhere is not None:
-        return elsewhere
-    target = services.resume_at(visit)
-    if target == REVIEW:
-        return redirect(url_for(".review"), 303)
-    return redirect(url_for(".section", key=target), 303)
+    return redirect(_destination(visit), 303)
 
 
 # --- consent ---------------------------------------------------------------------------------
@@ -209,7 +219,7 @@ def consent():
     if choice == "yes":
         services.give_consent(visit)
         db.session.commit()
-        return redirect(url_for(".resume"), 303)
+        return redirect(_destination(visit), 303)
     services.refuse_consent(visit)
     db.session.commit()
     _forget_session(visit.language)

@@ -47,7 +47,7 @@ def test_yes_records_consent_and_pre_answers_the_instruments_question(client, fa
     link = make_link(factory)
     open_link(client, link)
     response = consent(client, "yes")
-    assert response.headers["Location"] == "/r/"
+    assert response.headers["Location"] == "/r/s/about"  # straight to the first page
     stored = response_of(link)
     assert stored.consent == "given" and stored.status == "draft"
     assert invitation_of(link).status == "in_progress"

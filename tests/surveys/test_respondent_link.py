@@ -28,7 +28,7 @@ def test_a_link_becomes_a_session_and_the_token_leaves_the_url(client, factory):
     link = make_link(factory)
     response = client.get(link.url)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/r/"
+    assert response.headers["Location"] == "/r/consent"  # straight there, not via /r/
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response.headers["Cache-Control"]
     assert invitation_of(link).status == "opened"
