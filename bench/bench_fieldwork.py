@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -54,6 +55,8 @@ from bench.support import (
 NAME = "fieldwork"
 CLIENTS = 16
 WORKERS = 2
+#: Respondents sent at once before timing, on each server: every worker must have served.
+WARM_UP = 6
 PAGES = 4
 #: What every simulated respondent answers, per page (the same for the bare endpoint).
 ANSWERS: dict[str, dict[str, str]] = {
@@ -275,8 +278,66 @@ def respond_bare(port: int, response_id: int, timings: dict[str, list[float]]) -
     browser.request("bare submit", "POST", f"/submit/{response_id}", b"")
 
 
-def _drive(work, items: list) -> tuple[float, dict[str, list[float]], list[str]]:
-    """Run ``work(item, timings)`` for every item on CLIENTS threads; wall time, timings, errors."""
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` (Linux; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process (Linux; empty elsewhere)."""
+    out = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                head, tail = fh.read().rsplit(")", 1)
+            out.append((int(entry), int(tail.split()[1]), head.split("(", 1)[1]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _server_cpu(master: int) -> tuple[float, float]:
+    """CPU seconds used so far by the gunicorn master ``master`` and its workers, and by the
+    PostgreSQL server's processes (every database on it: others' work counts too)."""
+    server = _process_cpu(master)
+    database = 0.0
+    for pid, parent, name in _processes():
+        if parent == master:
+            server += _process_cpu(pid)
+        elif name == "postgres":
+            database += _process_cpu(pid)
+    return server, database
+
+
+@dataclass
+class Load:
+    """Who used the CPU during a timed phase: the simulated respondents (this process, all
+    its threads) and the server (gunicorn's master and workers), in CPU seconds."""
+
+    wall: float
+    client: float
+    server: float
+    database: float = 0.0
+
+    def describe(self) -> str:
+        text = (f"CPU: server {self.server / self.wall:.2f} cores, "
+                f"client {self.client / self.wall:.2f} cores")
+        if self.database:
+            text += f", postgres {self.database / self.wall:.2f} cores"
+        return text
+
+
+def _drive(work, items: list, server: int | None = None
+           ) -> tuple[float, dict[str, list[float]], list[str], Load]:
+    """Run ``work(item, timings)`` for every item on CLIENTS threads; wall time, timings,
+    errors, and the CPU the client and the server (gunicorn master pid ``server``) used."""
     timings: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     queue = list(items)
@@ -294,12 +355,25 @@ def _drive(work, items: list) -> tuple[float, dict[str, list[float]], list[str]]
                 errors.append(f"{type(exc).__name__}: {exc}")
 
     threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
+    server_before = _server_cpu(server) if server else (0.0, 0.0)
+    client_before = time.process_time()
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return time.perf_counter() - started, timings, errors
+    wall = time.perf_counter() - started
+    server_after = _server_cpu(server) if server else (0.0, 0.0)
+    load = Load(wall=wall, client=time.process_time() - client_before,
+                server=server_after[0] - server_before[0],
+                database=server_after[1] - server_before[1])
+    return wall, timings, errors, load
+
+
+def _warm_up(work, items: list) -> None:
+    errors = _drive(work, items)[2]
+    if errors:
+        raise RuntimeError(f"the warm-up failed: {errors[0]}")
 
 
 def _free_port() -> int:
@@ -350,17 +424,19 @@ def _case(database_url: str, responses: int, backend: str) -> list[Row]:
     port = _free_port()
     server = _gunicorn("wsgi:app", database_url, port)
     try:
-        respond(port, tokens.pop(), defaultdict(list))  # warm both workers' caches a little
-        respond(port, tokens.pop(), defaultdict(list))
-        platform_s, platform_t, platform_err = _drive(lambda t, tm: respond(port, t, tm), tokens)
+        # Warm-up, untimed: a few respondents at once, so that both workers serve (and have
+        # imported, connected and cached) before the clock starts.
+        _warm_up(lambda t, tm: respond(port, t, tm), [tokens.pop() for _ in range(WARM_UP)])
+        platform_s, platform_t, platform_err, platform_load = _drive(
+            lambda t, tm: respond(port, t, tm), tokens, server.pid)
     finally:
         _stop(server)
     port = _free_port()
     server = _gunicorn("bench.bench_fieldwork:bare_app", database_url, port)
     try:
-        respond_bare(port, bare_ids.pop(), defaultdict(list))
-        respond_bare(port, bare_ids.pop(), defaultdict(list))
-        bare_s, bare_t, bare_err = _drive(lambda i, tm: respond_bare(port, i, tm), bare_ids)
+        _warm_up(lambda i, tm: respond_bare(port, i, tm), [bare_ids.pop() for _ in range(WARM_UP)])
+        bare_s, bare_t, bare_err, bare_load = _drive(
+            lambda i, tm: respond_bare(port, i, tm), bare_ids, server.pid)
     finally:
         _stop(server)
     done_platform = len(tokens) - len(platform_err)
@@ -369,10 +445,11 @@ def _case(database_url: str, responses: int, backend: str) -> list[Row]:
     rate_bare = done_bare / bare_s
     size = f"{CLIENTS} clients, {backend}"
     rows.append(Row(NAME, "platform responses", size, seconds=platform_s, rows=done_platform,
-                    note=f"{rate_platform:.1f} responses/s; {rate_platform / rate_bare:.2f}x bare"
+                    note=f"{rate_platform:.1f} responses/s; {rate_platform / rate_bare:.2f}x bare; "
+                         f"{platform_load.describe()}"
                          + (f"; {len(platform_err)} failed: {platform_err[0][:80]}" if platform_err else "")))
     rows.append(Row(NAME, "bare endpoint responses", size, seconds=bare_s, rows=done_bare,
-                    note=f"{rate_bare:.1f} responses/s"
+                    note=f"{rate_bare:.1f} responses/s; {bare_load.describe()}"
                          + (f"; {len(bare_err)} failed: {bare_err[0][:80]}" if bare_err else "")))
     for kind in ("open link", "consent", "redirect", "page save", "submit", "bare page", "bare submit"):
         timings = platform_t.get(kind) or bare_t.get(kind) or []
