@@ -18,7 +18,17 @@ PAGE_ACTIONS = ("next", "back", "save", *LANGUAGE_ACTIONS)
 RETURNS = ("consent", "review", "resume", "done")
 
 
-class PageControls(FlaskForm):
+class _RespondentForm(FlaskForm):
+    """The respondent pages' controls: a form that does not validate is refused with 400 and
+    its messages are never shown, so WTForms' own message catalogue is not loaded (Flask-WTF
+    would parse it for every request that builds a form)."""
+
+    class Meta:
+        def get_translations(self, form):  # noqa: ARG002
+            return None
+
+
+class PageControls(_RespondentForm):
     """The button pressed on a section page and whether the page was opened from the review."""
 
     action = StringField(validators=[DataRequired(), AnyOf(PAGE_ACTIONS)])
@@ -31,18 +41,18 @@ class PageControls(FlaskForm):
         return value.split(":", 1)[1] if value.startswith("language:") else None
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(_RespondentForm):
     """Yes, no (asks to confirm), confirmed no, or back from the confirmation."""
 
     choice = StringField(validators=[DataRequired(), AnyOf(("yes", "no", "confirm_no", "back"))])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(_RespondentForm):
     """The language switch of the pages without answers on them."""
 
     language = StringField(validators=[DataRequired(), AnyOf(LANGUAGES)])
     back = StringField(validators=[DataRequired(), AnyOf(RETURNS)])
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(_RespondentForm):
     """The review page's Send button (its CSRF token)."""

@@ -61,6 +61,17 @@ def _limit_body() -> None:
     inputs.limit_body()
 
 
+@bp.before_request
+def _anonymous_unless_staff() -> None:
+    """Respondent pages never use the staff user, but Flask-Login's template context loads it
+    for every page drawn; for a session without a staff login, its session protection then
+    re-signs the cookie and clears a remember cookie that does not exist (two Set-Cookie
+    headers a page). Without a staff login the user is anonymous whatever is loaded, so it is
+    set at once; a staff login is loaded and checked as usual."""
+    if "_user_id" not in session:
+        g._login_user = current_app.login_manager.anonymous_user()
+
+
 @bp.after_request
 def _private(response: WerkzeugResponse) -> WerkzeugResponse:
     """Nothing a respondent sees may be cached, indexed or followed by a referrer."""
