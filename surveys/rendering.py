@@ -33,12 +33,13 @@ from dataclasses import field as dataclass_field
 from datetime import date
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import Field, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import BaseForm
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, TextInput
+from wtforms.widgets import CheckboxInput, RadioInput, TextInput
+from wtforms.widgets.core import clean_key
 
 from surveys.expressions import (
     ExpressionError,
@@ -220,30 +221,38 @@ def visible_questions(survey: Survey, section: Section,
                       answers: Mapping[str, Any]) -> list[Question]:
     """The questions of ``section`` a respondent sees given ``answers``: none when the section
     is not relevant; never calculations."""
-    values = settle(survey, answers)
-    if not _relevant(section.relevant, values):
+    return shown_questions(section, settle(survey, answers))
+
+
+def shown_questions(section: Section, settled: Mapping[str, Any]) -> list[Question]:
+    """:func:`visible_questions` for answers already settled (``settle``'s result): a page
+    that asks about several sections settles once, not once per section."""
+    if not _relevant(section.relevant, settled):
         return []
     return [q for q in section.questions
-            if q.type != QuestionType.calculate and _relevant(q.relevant, values)]
+            if q.type != QuestionType.calculate and _relevant(q.relevant, settled)]
 
 
 def visible_sections(survey: Survey, answers: Mapping[str, Any]) -> list[Section]:
     """The pages a respondent goes through given ``answers``."""
-    return [s for s in survey.sections if visible_questions(survey, s, answers)]
+    values = settle(survey, answers)
+    return [s for s in survey.sections if shown_questions(s, values)]
 
 
 def next_section(survey: Survey, index: int, answers: Mapping[str, Any]) -> int | None:
     """The index of the next page to show after page ``index`` (0-based), or None at the end."""
+    values = settle(survey, answers)
     for i in range(index + 1, len(survey.sections)):
-        if visible_questions(survey, survey.sections[i], answers):
+        if shown_questions(survey.sections[i], values):
             return i
     return None
 
 
 def previous_section(survey: Survey, index: int, answers: Mapping[str, Any]) -> int | None:
     """The index of the page before page ``index`` (0-based), or None at the start."""
+    values = settle(survey, answers)
     for i in range(min(index, len(survey.sections)) - 1, -1, -1):
-        if visible_questions(survey, survey.sections[i], answers):
+        if shown_questions(survey.sections[i], values):
             return i
     return None
 
@@ -288,6 +297,40 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == ()
 
 
+# --- widgets ---------------------------------------------------------------------------------
+
+def html_params(**kwargs: Any) -> Markup:
+    """The attributes ``wtforms.widgets.html_params`` writes, the same text in the same order,
+    without its ``Markup.format`` per attribute: drawing the inputs was the costliest part of
+    a respondent page."""
+    out = []
+    for key, value in sorted(kwargs.items()):
+        if value is False:
+            continue
+        key = str(escape(clean_key(key)))
+        if value is True:
+            out.append(key)
+        else:
+            out.append(f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(out))
+
+
+class _QuickParams:
+    html_params = staticmethod(html_params)
+
+
+class QuickTextInput(_QuickParams, TextInput):
+    """``TextInput`` with the quicker :func:`html_params`."""
+
+
+class QuickRadioInput(_QuickParams, RadioInput):
+    """``RadioInput`` with the quicker :func:`html_params`."""
+
+
+class QuickCheckboxInput(_QuickParams, CheckboxInput):
+    """``CheckboxInput`` with the quicker :func:`html_params`."""
+
+
 # --- fields ----------------------------------------------------------------------------------
 
 def _number_text(value: float) -> str:
@@ -312,6 +355,8 @@ class _Answer:
 
 
 class TextAnswer(_Answer, StringField):
+    widget = QuickTextInput()
+
     def __init__(self, *args, question, language, item=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup(question, language, item)
@@ -339,7 +384,7 @@ class NumberAnswer(_Answer, Field):
     """A whole or decimal number typed as text: spaces between digit groups and a decimal comma
     are accepted, as people write them in Ukrainian and Russian."""
 
-    widget = TextInput()
+    widget = QuickTextInput()
 
     def __init__(self, *args, question, language, item=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -374,7 +419,7 @@ class NumberAnswer(_Answer, Field):
 class DateAnswer(_Answer, Field):
     """``<input type="date">``: the browser sends ``YYYY-MM-DD`` whatever it displays."""
 
-    widget = TextInput(input_type="date")
+    widget = QuickTextInput(input_type="date")
 
     def __init__(self, *args, question, language, item=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -411,6 +456,8 @@ class DateAnswer(_Answer, Field):
 class OneAnswer(_Answer, RadioField):
     """One option: radio buttons (yes/no, select one, Likert, a matrix row)."""
 
+    option_widget = QuickRadioInput()
+
     def __init__(self, *args, question, language, item=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup(question, language, item)
@@ -437,7 +484,7 @@ class ListAnswer(OneAnswer):
 class ManyAnswer(_Answer, SelectMultipleField):
     """Any number of options: checkboxes."""
 
-    option_widget = CheckboxInput()
+    option_widget = QuickCheckboxInput()
 
     def __init__(self, *args, question, language, item=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -582,6 +629,7 @@ class SectionForm(BaseForm):
         self._questions = questions
         self.revealed: set[str] = set()
         self.values: dict[str, Any] = {}
+        self._items: list[Shown] | None = None
 
     @property
     def ui(self) -> dict[str, str]:
@@ -617,9 +665,10 @@ class SectionForm(BaseForm):
         has not seen it) but recorded in ``revealed``; a hidden one is not checked and its
         answer is dropped from :meth:`answers`.
         """
+        self._items = None
         self.values = self.merged()
         shown = {q.key for q in visible_questions(self.survey, self.section, self.before)}
-        now = {q.key for q in visible_questions(self.survey, self.section, self.values)}
+        now = {q.key for q in shown_questions(self.section, self.values)}
         self.revealed = {k for k in now - shown
                          if self._questions[k].type != QuestionType.note}
         ok = True
@@ -632,12 +681,11 @@ class SectionForm(BaseForm):
 
     @property
     def items(self) -> list[Shown]:
-        """The questions to show, in order, given the answers as they stand."""
-        values = self.merged()
-        out = []
-        for q in visible_questions(self.survey, self.section, values):
-            out.append(self._shown(q))
-        return out
+        """The questions to show, in order, given the answers as they stand (worked out once
+        per state of the form: the page asks for them three times)."""
+        if self._items is None:
+            self._items = [self._shown(q) for q in shown_questions(self.section, self.merged())]
+        return self._items
 
     @property
     def error_list(self) -> list[tuple[str, str, str]]:
@@ -783,9 +831,13 @@ def _undecided(expression: str | None, values: Mapping[str, Any]) -> bool:
 def may_show(survey: Survey, section: Section, answers: Mapping[str, Any]) -> bool:
     """Whether the respondent may still see ``section``: it shows now, or it depends on
     questions not answered yet (the consent page does not know yet whether more follow)."""
-    if visible_questions(survey, section, answers):
+    return _may_show(section, settle(survey, answers))
+
+
+def _may_show(section: Section, values: Mapping[str, Any]) -> bool:
+    """:func:`may_show` for settled answers."""
+    if shown_questions(section, values):
         return True
-    values = settle(survey, answers)
 
     def open_(expression: str | None) -> bool:
         return _relevant(expression, values) or _undecided(expression, values)
@@ -796,14 +848,15 @@ def may_show(survey: Survey, section: Section, answers: Mapping[str, Any]) -> bo
 
 def is_last_page(survey: Survey, index: int, answers: Mapping[str, Any]) -> bool:
     """Whether no page after ``index`` can follow (the button then says Finish)."""
-    return not any(may_show(survey, s, answers) for s in survey.sections[index + 1:])
+    values = settle(survey, answers)
+    return not any(_may_show(s, values) for s in survey.sections[index + 1:])
 
 
 def page_position(survey: Survey, index: int, answers: Mapping[str, Any]) -> tuple[int, int]:
     """(page number, pages) as the respondent counts them: the pages they have gone through
     and the ones that may still follow."""
-    pages = [i for i, s in enumerate(survey.sections)
-             if i == index or may_show(survey, s, answers)]
+    values = settle(survey, answers)
+    pages = [i for i, s in enumerate(survey.sections) if i == index or _may_show(s, values)]
     return pages.index(index) + 1, len(pages)
 
 

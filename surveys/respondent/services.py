@@ -406,22 +406,15 @@ def open_link(token: str, client: str | None,
                              instrument=instrument)
 
 
-def _insert(model):
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-
-
 def ensure_response(invitation: InvitationState, instrument: Instrument) -> ResponseState:
     """The invitation's response, created if missing with insert-or-ignore (never
     check-then-insert: two parallel opens must not both insert)."""
     language = instrument.full.default_language
     if language not in LANGUAGES:
         language = "uk"
-    now = utcnow()
-    db.session.execute(_insert(_response_t).values(
-        invitation_id=invitation.id, survey_version_id=invitation.survey_version_id,
-        wave=invitation.wave, status="draft", language=language, started_at=now,
-        updated_at=now).on_conflict_do_nothing(index_elements=["invitation_id"]))
+    db.session.execute(_statements().create_response, {
+        "invitation_id": invitation.id, "survey_version_id": invitation.survey_version_id,
+        "wave": invitation.wave, "language": language, "now": utcnow()})
     row = db.session.execute(_RESPONSE_OF_INVITATION, {"invitation_id": invitation.id}).one()
     return _response_state(row)
 
@@ -646,11 +639,38 @@ def save_draft(visit: Visit, answers: Mapping[str, Any], current_section: str) -
 def _upsert(response_id: int, values: Mapping[str, Any], now: datetime) -> None:
     rows = [{"response_id": response_id, "question_key": key, "value": value, "saved_at": now}
             for key, value in values.items()]
-    stmt = _insert(_answer_t).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["response_id", "question_key"],
-        set_={"value": stmt.excluded.value, "saved_at": stmt.excluded.saved_at})
-    db.session.execute(stmt)
+    db.session.execute(_statements().upsert_answers, rows)
+
+
+@dataclass(frozen=True)
+class _DialectStatements:
+    """Statements whose SQL depends on the database (insert-or-ignore, upsert), built once per
+    dialect: building an upsert (its ``excluded`` alias) defeats SQLAlchemy's compiled cache,
+    so a statement built per call was compiled per call."""
+
+    create_response: Any
+    upsert_answers: Any
+
+
+_DIALECT_STATEMENTS: dict[str, _DialectStatements] = {}
+
+
+def _statements() -> _DialectStatements:
+    dialect = db.session.get_bind().dialect.name
+    found = _DIALECT_STATEMENTS.get(dialect)
+    if found is None:
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        create = insert_(_response_t).values(
+            invitation_id=bindparam("invitation_id"),
+            survey_version_id=bindparam("survey_version_id"), wave=bindparam("wave"),
+            status="draft", language=bindparam("language"), started_at=bindparam("now"),
+            updated_at=bindparam("now")).on_conflict_do_nothing(index_elements=["invitation_id"])
+        upsert = insert_(_answer_t)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["response_id", "question_key"],
+            set_={"value": upsert.excluded.value, "saved_at": upsert.excluded.saved_at})
+        found = _DIALECT_STATEMENTS[dialect] = _DialectStatements(create, upsert)
+    return found
 
 
 # --- where the respondent goes ---------------------------------------------------------------
@@ -687,8 +707,9 @@ def before(visit: Visit, index: int, answers: Mapping[str, Any] | None = None) -
 
 def pages(visit: Visit) -> list[tuple[int, Section]]:
     """The (index, section) pairs the respondent goes through with the answers as they are."""
+    values = rendering.settle(visit.survey, visit.answers)
     return [(i, s) for i, s in enumerate(visit.survey.sections)
-            if rendering.visible_questions(visit.survey, s, visit.answers)]
+            if rendering.shown_questions(s, values)]
 
 
 # --- submitting ------------------------------------------------------------------------------

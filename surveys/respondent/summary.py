@@ -67,9 +67,10 @@ def review_pages(survey: Survey, sections: list[tuple[int, Section]], answers: M
                  language: str) -> list[Page]:
     """The pages ``sections`` with the questions shown given ``answers``; notes left out."""
     out = []
+    values = rendering.settle(survey, answers)
     for _, section in sections:
         page = Page(key=section.key, title=survey.text(section.title, language))
-        for question in rendering.visible_questions(survey, section, answers):
+        for question in rendering.shown_questions(section, values):
             if question.type == QuestionType.note:
                 continue
             label = survey.text(question.label, language)
