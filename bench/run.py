@@ -25,6 +25,7 @@ BENCHMARKS = {
     "demo": "bench.bench_demo",
     "surveys": "bench.bench_surveys",
     "fieldwork": "bench.bench_fieldwork",
+    "analysis": "bench.bench_analysis",
 }
 
 
