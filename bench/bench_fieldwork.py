@@ -303,15 +303,16 @@ def _processes() -> list[tuple[int, int, str]]:
     return out
 
 
-def _server_cpu(master: int) -> tuple[float, float]:
-    """CPU seconds used so far by the gunicorn master ``master`` and its workers, and by the
-    PostgreSQL server's processes (every database on it: others' work counts too)."""
+def _server_cpu(master: int, postgres: bool) -> tuple[float, float]:
+    """CPU seconds used so far by the gunicorn master ``master`` and its workers, and (when
+    ``postgres``) by the PostgreSQL server's processes (every database on it: others' work on
+    the same server counts too)."""
     server = _process_cpu(master)
     database = 0.0
     for pid, parent, name in _processes():
         if parent == master:
             server += _process_cpu(pid)
-        elif name == "postgres":
+        elif postgres and name == "postgres":
             database += _process_cpu(pid)
     return server, database
 
@@ -334,10 +335,11 @@ class Load:
         return text
 
 
-def _drive(work, items: list, server: int | None = None
+def _drive(work, items: list, server: int | None = None, postgres: bool = False
            ) -> tuple[float, dict[str, list[float]], list[str], Load]:
     """Run ``work(item, timings)`` for every item on CLIENTS threads; wall time, timings,
-    errors, and the CPU the client and the server (gunicorn master pid ``server``) used."""
+    errors, and the CPU the client, the server (gunicorn master pid ``server``) and PostgreSQL
+    used."""
     timings: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     queue = list(items)
@@ -355,7 +357,7 @@ def _drive(work, items: list, server: int | None = None
                 errors.append(f"{type(exc).__name__}: {exc}")
 
     threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
-    server_before = _server_cpu(server) if server else (0.0, 0.0)
+    server_before = _server_cpu(server, postgres) if server else (0.0, 0.0)
     client_before = time.process_time()
     started = time.perf_counter()
     for t in threads:
@@ -363,7 +365,7 @@ def _drive(work, items: list, server: int | None = None
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
-    server_after = _server_cpu(server) if server else (0.0, 0.0)
+    server_after = _server_cpu(server, postgres) if server else (0.0, 0.0)
     load = Load(wall=wall, client=time.process_time() - client_before,
                 server=server_after[0] - server_before[0],
                 database=server_after[1] - server_before[1])
@@ -428,7 +430,7 @@ def _case(database_url: str, responses: int, backend: str) -> list[Row]:
         # imported, connected and cached) before the clock starts.
         _warm_up(lambda t, tm: respond(port, t, tm), [tokens.pop() for _ in range(WARM_UP)])
         platform_s, platform_t, platform_err, platform_load = _drive(
-            lambda t, tm: respond(port, t, tm), tokens, server.pid)
+            lambda t, tm: respond(port, t, tm), tokens, server.pid, backend == "PostgreSQL")
     finally:
         _stop(server)
     port = _free_port()
@@ -436,7 +438,7 @@ def _case(database_url: str, responses: int, backend: str) -> list[Row]:
     try:
         _warm_up(lambda i, tm: respond_bare(port, i, tm), [bare_ids.pop() for _ in range(WARM_UP)])
         bare_s, bare_t, bare_err, bare_load = _drive(
-            lambda i, tm: respond_bare(port, i, tm), bare_ids, server.pid)
+            lambda i, tm: respond_bare(port, i, tm), bare_ids, server.pid, backend == "PostgreSQL")
     finally:
         _stop(server)
     done_platform = len(tokens) - len(platform_err)

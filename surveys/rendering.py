@@ -307,7 +307,7 @@ def html_params(**kwargs: Any) -> Markup:
     for key, value in sorted(kwargs.items()):
         if value is False:
             continue
-        key = str(escape(clean_key(key)))
+        key = clean_key(key)  # a Python name, maybe with hyphens: nothing to escape
         if value is True:
             out.append(key)
         else:
@@ -701,6 +701,10 @@ class SectionForm(BaseForm):
                     out.append((item.anchor, item.label, message))
         return out
 
+    def draw(self, item: Shown) -> Markup:
+        """The HTML of one shown question (see :func:`draw_question`)."""
+        return draw_question(self, item)
+
     def _shown(self, q: Question) -> Shown:
         text = self.survey.text
         lang = self.language
@@ -796,6 +800,94 @@ def _field(survey: Survey, q: Question, language: str):
         return ListAnswer(label, choices=[SelectChoice("", ui(language, "choose")), *options],
                           **common)
     return OneAnswer(label, choices=options, **common)
+
+
+# --- drawing a question ----------------------------------------------------------------------
+#
+# The markup the respondent page's question macro used to write, written here in Python: the
+# macro (a dozen small macro calls and a hundred escaped expressions a question) was the
+# costliest part of a page. The elements, attributes and texts are the same; only the
+# whitespace between elements differs (line breaks instead of indentation), which HTML does not
+# show. tests/surveys/test_respondent_performance.py compares it with the macro it replaced.
+
+def _required_mark(form: SectionForm, required: bool) -> str:
+    if not required:
+        return ""
+    return ('<span class="req" aria-hidden="true">*</span><span class="visually-hidden"> ('
+            f'{escape(form.ui["required_word"])})</span>')
+
+
+def _hint(item: Shown) -> str:
+    if not item.hint:
+        return ""
+    return f'<div class="hint" id="{escape(item.dom_id)}-hint">{escape(item.hint)}</div>'
+
+
+def _messages(errors: Iterable[str]) -> str:
+    return "".join(f"<span>{escape(e)}</span> " for e in errors)
+
+
+def _errors(item: Shown) -> str:
+    if item.field is None or not item.field.errors:
+        return ""
+    return f'<div class="error" id="{escape(item.dom_id)}-error">{_messages(item.field.errors)}</div>'
+
+
+def draw_question(form: SectionForm, item: Shown) -> Markup:
+    """One shown question as HTML: a note; radio buttons, checkboxes or a Likert scale in a
+    fieldset with a legend; a matrix (a fieldset of row fieldsets); or a labelled input, with
+    its hint and errors tied to it by ``aria-describedby``."""
+    dom_id = escape(item.dom_id)
+    if item.kind == "note":
+        parts = [f'<div class="question note" id="{dom_id}">',
+                 f'<div class="note-text">{paragraphs(item.label)}</div>', _hint(item), "</div>"]
+        return Markup("\n".join(p for p in parts if p))
+    described = item.described_by()
+    state = (" has-error" if item.errors else "") + (" revealed" if item.revealed else "")
+    describe = f' aria-describedby="{escape(described)}"' if described else ""
+    if item.kind in ("radios", "checks", "likert"):
+        invalid = "true" if item.field.errors else "false"
+        parts = [f'<fieldset class="question {item.kind}{state}" id="{dom_id}"{describe}>',
+                 f'<legend class="question-label">{escape(item.label)}'
+                 f'{_required_mark(form, item.required)}</legend>',
+                 _hint(item), _errors(item), '<div class="options">']
+        parts.extend(f'<div class="option">{option(aria_invalid=invalid)}<label for="'
+                     f'{escape(option.id)}">{escape(option.label.text)}</label></div>'
+                     for option in item.field)
+        parts += ["</div>", "</fieldset>"]
+        return Markup("\n".join(p for p in parts if p))
+    if item.kind == "matrix":
+        columns = "".join(f"<span>{escape(c)}</span>" for c in item.columns)
+        parts = [f'<fieldset class="question matrix{state}" id="{dom_id}"{describe}>',
+                 f'<legend class="question-label">{escape(item.label)}</legend>', _hint(item),
+                 f'<div class="matrix-head" aria-hidden="true">\n<span></span>{columns}\n</div>']
+        for row in item.rows:
+            errors = row.field.errors
+            row_id = escape(row.field.id)
+            error = (f'<span class="error" id="{row_id}-error">{_messages(errors)}</span>'
+                     if errors else "")
+            invalid = "true" if errors else "false"
+            parts.append(f'<fieldset class="matrix-row{" has-error" if errors else ""}" '
+                         f'id="{row_id}">')
+            parts.append(f"<legend>{escape(row.label)}{_required_mark(form, row.required)}"
+                         f"{error}</legend>")
+            parts.extend(f'<div class="matrix-cell">{option(aria_invalid=invalid)}<label for="'
+                         f'{escape(option.id)}"><span class="matrix-choice">'
+                         f'{escape(option.label.text)}</span></label></div>'
+                         for option in row.field)
+            parts.append("</fieldset>")
+        parts.append("</fieldset>")
+        return Markup("\n".join(p for p in parts if p))
+    attrs = {"aria_invalid": "true" if item.field.errors else "false"}
+    if described:
+        attrs["aria_describedby"] = described
+    if item.required:
+        attrs["aria_required"] = "true"
+    parts = [f'<div class="question {item.kind}{state}" id="{dom_id}-question">',
+             f'<label class="question-label" for="{escape(item.field.id)}">{escape(item.label)}'
+             f'{_required_mark(form, item.required)}</label>',
+             _hint(item), _errors(item), str(item.field(**attrs)), "</div>"]
+    return Markup("\n".join(p for p in parts if p))
 
 
 # --- small helpers for templates --------------------------------------------------------------

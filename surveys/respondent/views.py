@@ -85,7 +85,8 @@ def _private(response: WerkzeugResponse) -> WerkzeugResponse:
 def _layout() -> dict[str, Any]:
     return {"lang": i18n.current_language(), "language_names": LANGUAGE_NAMES,
             "exit_url": current_app.config["QUICK_EXIT_URL"],
-            "contact": current_app.config.get("RESPONDENT_CONTACT")}
+            "contact": current_app.config.get("RESPONDENT_CONTACT"),
+            "gettext": i18n.template_gettext()}
 
 
 def _session_id() -> str | None:

@@ -1,0 +1,303 @@
+"""The respondent path stays fast without giving anything up: a bounded number of SQL
+statements per request, published instruments cached per process (drafts never), no cookie
+rewritten on every page, redirects straight to where the respondent is, and questions drawn in
+Python with the markup the template macro wrote."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+import pytest
+from flask import render_template_string
+from sqlalchemy import event, select
+from werkzeug.datastructures import MultiDict
+from wtforms.widgets import html_params as wtforms_html_params
+
+from monitor.extensions import db
+from surveys import rendering, versions
+from surveys.models import SurveyVersion
+from surveys.respondent import services
+from surveys.schema import Question
+from tests.surveys.respondent_support import (
+    consent,
+    make_link,
+    make_version,
+    open_link,
+    response_of,
+    text,
+)
+from tests.surveys.test_rendering import every_type
+
+
+@contextmanager
+def counted():
+    """The SQL statements sent while inside (executemany counts once)."""
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+# --- statements per request ------------------------------------------------------------------
+
+#: The most statements each request of the path may send (the survey cached, as in production).
+#: Reading the visit is one statement, its answers a second; a page save adds the conditional
+#: touch of the response, the answers read under its lock and the upsert. Opening the link:
+#: the throttle, the invitation, the response (insert-or-ignore, read), the invitation marked
+#: opened, the session. Consent: the response, the instrument's consent answer, the
+#: invitation, and the answers for the first page's address.
+BOUNDS = {"open": 6, "consent page": 1, "consent": 5, "page": 2, "save": 5, "review": 2,
+          "submit": 4, "thanks": 1}
+
+
+def test_statements_per_request_stay_bounded(app, client, factory):
+    version = make_version(factory)
+    link = make_link(factory, version=version)
+    open_link(app.test_client(), make_link(factory, version=version))  # the instrument cached
+    seen: dict[str, int] = {}
+
+    def step(kind, method, url, **kwargs):
+        with counted() as sent:
+            response = client.open(url, method=method, **kwargs)
+        assert response.status_code in (200, 303), (kind, response.status_code)
+        seen[kind] = max(seen.get(kind, 0), len(sent))
+        return response
+
+    assert step("open", "GET", link.url).headers["Location"] == "/r/consent"
+    step("consent page", "GET", "/r/consent")
+    assert step("consent", "POST", "/r/consent", data={"choice": "yes"}).headers[
+        "Location"] == "/r/s/about"
+    step("page", "GET", "/r/s/about")
+    step("save", "POST", "/r/s/about", data={"action": "next", "age": "30", "housing": "own"})
+    step("page", "GET", "/r/s/work")
+    step("save", "POST", "/r/s/work", data={"action": "next", "works": "no"})
+    step("page", "GET", "/r/s/closing")
+    step("save", "POST", "/r/s/closing", data={"action": "next", "comments": "none"})
+    step("review", "GET", "/r/review")
+    assert step("submit", "POST", "/r/submit").headers["Location"] == "/r/done"
+    step("thanks", "GET", "/r/done")
+    over = {kind: (n, BOUNDS[kind]) for kind, n in seen.items() if n > BOUNDS[kind]}
+    assert not over, f"more statements than allowed (sent, allowed): {over}"
+    assert response_of(link).status == "submitted"
+
+
+def test_a_page_reads_no_definition_once_the_instrument_is_cached(client, factory):
+    link = make_link(factory)
+    open_link(client, link)
+    consent(client)
+    with counted() as sent:
+        assert client.get("/r/s/about").status_code == 200
+    assert len(sent) == 2
+    assert not any("definition" in statement for statement in sent)
+
+
+# --- the instrument cache --------------------------------------------------------------------
+
+def test_published_instruments_are_prepared_once_per_process(factory):
+    version = make_version(factory)
+    first = services.instrument_for(version)
+    assert services.instrument_for(version) is first
+    db.session.expire_all()  # a fresh read of the same published row
+    again = db.session.get(SurveyVersion, version.id)
+    assert services.instrument_for(again) is first
+
+
+def test_the_cache_never_serves_a_draft(factory):
+    version = make_version(factory)
+    draft = versions.start_draft(version.survey)
+    db.session.commit()
+    before = len(services.INSTRUMENTS)
+    first = services.instrument_for(draft)
+    assert len(services.INSTRUMENTS) == before
+    # The designer edits the draft: the next look gets the edit, never a cached copy.
+    definition = draft.schema()
+    definition.sections[-1].questions.append(Question("later", "text", {"uk": "Пізніше"}))
+    versions.save_draft(draft, definition)
+    db.session.commit()
+    second = services.instrument_for(draft)
+    assert second is not first
+    assert "later" in second.pages.answer_keys() and "later" not in first.pages.answer_keys()
+
+
+def test_a_version_published_again_under_a_reused_id_is_not_mistaken(factory):
+    """The key holds the publication time: a database rebuilt under a running server (the
+    demo's reset) reuses ids, and must not be shown the old survey."""
+    version = make_version(factory)
+    old = services.instrument_for(version)
+    key = (version.id, version.survey_id, version.published_at)
+    assert services.INSTRUMENTS.get(key) is old
+    other = services._instrument(version.id, version.survey_id, "published",
+                                 version.published_at.replace(year=2001),
+                                 lambda: version.definition)
+    assert other is not old
+
+
+def test_the_cache_is_bounded_and_drops_the_least_recently_used():
+    cache = services._InstrumentCache(size=2)
+    a, b, c = object(), object(), object()
+    cache.put((1, 1, None), a)
+    cache.put((2, 1, None), b)
+    assert cache.get((1, 1, None)) is a  # 1 is now the most recently used
+    cache.put((3, 1, None), c)
+    assert cache.get((2, 1, None)) is None
+    assert cache.get((1, 1, None)) is a and cache.get((3, 1, None)) is c
+    assert len(cache) == 2
+
+
+# --- round trips and cookies -----------------------------------------------------------------
+
+def test_reopening_the_link_goes_straight_to_where_the_respondent_stopped(app, factory):
+    link = make_link(factory)
+    first = app.test_client()
+    open_link(first, link)
+    consent(first)
+    first.post("/r/s/about", data={"action": "next", "age": "30", "housing": "own"})
+    later = app.test_client()
+    response = later.get(link.url)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/r/s/work"  # no hop through /r/
+    assert link.token not in response.headers["Location"]
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_pages_do_not_rewrite_the_cookie(client, factory):
+    link = make_link(factory)
+    open_link(client, link)
+    consent(client)
+    client.get("/r/s/about")  # the CSRF token is put in the session once
+    for url in ("/r/s/about", "/r/consent", "/r/review"):
+        response = client.get(url)
+        assert response.headers.getlist("Set-Cookie") == [], url
+
+
+def test_a_logged_in_officer_stays_logged_in_across_respondent_pages(client, factory, login):
+    login("officer")
+    link = make_link(factory)
+    open_link(client, link)
+    consent(client)
+    assert client.get("/r/s/about").status_code == 200
+    with client.session_transaction() as cookie:
+        assert cookie.get("_user_id")
+    assert client.get("/fieldwork/").status_code == 200
+
+
+# --- drawing the page ------------------------------------------------------------------------
+
+REFERENCE_MACROS = """{% macro required_mark(form, required) -%}
+{% if required %}<span class="req" aria-hidden="true">*</span><span class="visually-hidden"> ({{ form.ui.required_word }})</span>{% endif %}
+{%- endmacro %}
+
+{% macro hint(item) -%}
+{% if item.hint %}<div class="hint" id="{{ item.dom_id }}-hint">{{ item.hint }}</div>{% endif %}
+{%- endmacro %}
+
+{% macro errors(item) -%}
+{% if item.field is not none and item.field.errors %}
+<div class="error" id="{{ item.dom_id }}-error">{% for e in item.field.errors %}<span>{{ e }}</span> {% endfor %}</div>
+{% endif %}
+{%- endmacro %}
+
+{% macro question(form, item) -%}
+{% set described = item.described_by() %}
+{% set state = (' has-error' if item.errors else '') ~ (' revealed' if item.revealed else '') %}
+{% if item.kind == 'note' %}
+<div class="question note" id="{{ item.dom_id }}">
+  <div class="note-text">{{ item.label | paragraphs }}</div>
+  {{ hint(item) }}
+</div>
+{% elif item.kind in ('radios', 'checks', 'likert') %}
+<fieldset class="question {{ item.kind }}{{ state }}" id="{{ item.dom_id }}"{% if described %} aria-describedby="{{ described }}"{% endif %}>
+  <legend class="question-label">{{ item.label }}{{ required_mark(form, item.required) }}</legend>
+  {{ hint(item) }}
+  {{ errors(item) }}
+  <div class="options">
+    {% for option in item.field %}
+    <div class="option">{{ option(aria_invalid=('true' if item.field.errors else 'false')) }}<label for="{{ option.id }}">{{ option.label.text }}</label></div>
+    {% endfor %}
+  </div>
+</fieldset>
+{% elif item.kind == 'matrix' %}
+<fieldset class="question matrix{{ state }}" id="{{ item.dom_id }}"{% if described %} aria-describedby="{{ described }}"{% endif %}>
+  <legend class="question-label">{{ item.label }}</legend>
+  {{ hint(item) }}
+  <div class="matrix-head" aria-hidden="true">
+    <span></span>{% for column in item.columns %}<span>{{ column }}</span>{% endfor %}
+  </div>
+  {% for row in item.rows %}
+  {% set row_id = row.field.id %}
+  <fieldset class="matrix-row{% if row.field.errors %} has-error{% endif %}" id="{{ row_id }}">
+    <legend>{{ row.label }}{{ required_mark(form, row.required) }}{% if row.field.errors %}<span class="error" id="{{ row_id }}-error">{% for e in row.field.errors %}<span>{{ e }}</span> {% endfor %}</span>{% endif %}</legend>
+    {% for option in row.field %}
+    <div class="matrix-cell">{{ option(aria_invalid=('true' if row.field.errors else 'false')) }}<label for="{{ option.id }}"><span class="matrix-choice">{{ option.label.text }}</span></label></div>
+    {% endfor %}
+  </fieldset>
+  {% endfor %}
+</fieldset>
+{% else %}
+<div class="question {{ item.kind }}{{ state }}" id="{{ item.dom_id }}-question">
+  <label class="question-label" for="{{ item.field.id }}">{{ item.label }}{{ required_mark(form, item.required) }}</label>
+  {{ hint(item) }}
+  {{ errors(item) }}
+  {% set attrs = {'aria_invalid': ('true' if item.field.errors else 'false')} %}
+  {% if described %}{% set _ = attrs.update({'aria_describedby': described}) %}{% endif %}
+  {% if item.required %}{% set _ = attrs.update({'aria_required': 'true'}) %}{% endif %}
+  {{ item.field(**attrs) }}
+</div>
+{% endif %}
+{%- endmacro %}
+"""
+REFERENCE = REFERENCE_MACROS + "{% for item in form.items %}{{ question(form, item) }}{% endfor %}"
+
+
+def _same_html(a: str, b: str) -> bool:
+    """Equal as a browser reads them: runs of whitespace count as one."""
+    return re.sub(r"\s+", " ", a).strip() == re.sub(r"\s+", " ", b).strip()
+
+
+@pytest.mark.parametrize("language", ["uk", "en"])
+@pytest.mark.parametrize("posted", [
+    None,
+    [],
+    [("people", "x"), ("agreed", "maybe"), ("several", "o1"), ("several", "o2"),
+     ("grid_b", "9"), ("name_code", 'a "quoted" <b>code</b> & more'), ("visit", "2024-02-30")],
+    [("people", "3"), ("income", "1 234,5"), ("agreed", "yes"), ("pick", "2"),
+     ("long_pick", "o3"), ("several", "o2"), ("mood", "4"), ("grid_a", "1"), ("grid_b", "5"),
+     ("visit", "2024-02-03"), ("story", "Line one\nline <two>")],
+])
+def test_drawn_questions_match_the_macro_they_replaced(app, language, posted):
+    survey = every_type()
+    formdata = None if posted is None else MultiDict(posted)
+    with app.test_request_context():
+        form = rendering.build_form(survey, survey.sections[0], language, formdata=formdata)
+        if formdata is not None:
+            form.validate()
+        drawn = "\n".join(str(form.draw(item)) for item in form.items)
+        reference = render_template_string(REFERENCE, form=form)
+    assert _same_html(drawn, reference), (drawn, reference)
+
+
+@pytest.mark.parametrize("attributes", [
+    {"id": "q-a", "name": "a", "type": "text", "value": ""},
+    {"value": 'x "y" <z> & \'w\'', "aria_invalid": "true", "aria_describedby": "a b"},
+    {"checked": True, "disabled": False, "value": 3, "data_x_y": None},
+    {"class_": "c", "for_": "f", "value": rendering.Markup('<b class="x">m</b>')},
+])
+def test_quick_html_params_write_what_wtforms_writes(attributes):
+    assert str(rendering.html_params(**attributes)) == str(wtforms_html_params(**attributes))
+
+
+def test_a_page_with_errors_still_links_the_summary_to_the_fields(client, factory):
+    link = make_link(factory)
+    open_link(client, link)
+    consent(client)
+    page = text(client.post("/r/s/about", data={"action": "next", "age": "abc"}))
+    assert 'href="#q-age"' in page and 'href="#q-housing-0"' in page
+    assert '<input aria-describedby="q-age-error" aria-invalid="true" aria-required="true"' in page
+    assert 'id="q-housing-0" name="housing" type="radio" value="own"' in page
