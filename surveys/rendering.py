@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
@@ -197,9 +197,8 @@ def settle(survey: Survey, answers: Mapping[str, Any]) -> dict[str, Any]:
         for section in survey.sections:
             shown = _relevant(section.relevant, values)
             for question in section.questions:
-                keys = question.answer_keys()
                 if not shown or not _relevant(question.relevant, values):
-                    for key in keys:
+                    for key in question.answer_keys():
                         values.pop(key, None)
                     continue
                 if question.type == QuestionType.calculate:
@@ -307,7 +306,8 @@ def html_params(**kwargs: Any) -> Markup:
     for key, value in sorted(kwargs.items()):
         if value is False:
             continue
-        key = clean_key(key)  # a Python name, maybe with hyphens: nothing to escape
+        if "_" in key:
+            key = clean_key(key)  # a Python name, maybe with hyphens: nothing to escape
         if value is True:
             out.append(key)
         else:
@@ -833,6 +833,25 @@ def _errors(item: Shown) -> str:
     return f'<div class="error" id="{escape(item.dom_id)}-error">{_messages(item.field.errors)}</div>'
 
 
+def _option_inputs(field: OneAnswer | ManyAnswer, invalid: str) -> Iterator[tuple[str, str, str]]:
+    """(input HTML, input id, label) of each option of a radio or checkbox group: what
+    iterating the field and drawing each option writes (ids ``<field id>-<n>``, ``checked`` on
+    the selected ones), without making a WTForms field per option. A field with its own render
+    keywords or flags is drawn by WTForms itself."""
+    widget = field.option_widget
+    if field.render_kw or vars(field.flags) or not isinstance(widget, _QuickParams):
+        for option in field:
+            yield str(option(aria_invalid=invalid)), option.id, option.label.text
+        return
+    for i, choice in enumerate(field.iter_choices()):
+        option_id = f"{field.id}-{i}"
+        attrs = {"aria-invalid": invalid, "id": option_id, "name": field.name,
+                 "type": widget.input_type, "value": str(choice.value)}
+        if choice.selected:
+            attrs["checked"] = True
+        yield f"<input {html_params(**attrs)}>", option_id, choice.label or choice.value
+
+
 def draw_question(form: SectionForm, item: Shown) -> Markup:
     """One shown question as HTML: a note; radio buttons, checkboxes or a Likert scale in a
     fieldset with a legend; a matrix (a fieldset of row fieldsets); or a labelled input, with
@@ -851,9 +870,9 @@ def draw_question(form: SectionForm, item: Shown) -> Markup:
                  f'<legend class="question-label">{escape(item.label)}'
                  f'{_required_mark(form, item.required)}</legend>',
                  _hint(item), _errors(item), '<div class="options">']
-        parts.extend(f'<div class="option">{option(aria_invalid=invalid)}<label for="'
-                     f'{escape(option.id)}">{escape(option.label.text)}</label></div>'
-                     for option in item.field)
+        parts.extend(f'<div class="option">{html}<label for="{escape(option_id)}">'
+                     f'{escape(label)}</label></div>'
+                     for html, option_id, label in _option_inputs(item.field, invalid))
         parts += ["</div>", "</fieldset>"]
         return Markup("\n".join(p for p in parts if p))
     if item.kind == "matrix":
@@ -871,10 +890,9 @@ def draw_question(form: SectionForm, item: Shown) -> Markup:
                          f'id="{row_id}">')
             parts.append(f"<legend>{escape(row.label)}{_required_mark(form, row.required)}"
                          f"{error}</legend>")
-            parts.extend(f'<div class="matrix-cell">{option(aria_invalid=invalid)}<label for="'
-                         f'{escape(option.id)}"><span class="matrix-choice">'
-                         f'{escape(option.label.text)}</span></label></div>'
-                         for option in row.field)
+            parts.extend(f'<div class="matrix-cell">{html}<label for="{escape(option_id)}">'
+                         f'<span class="matrix-choice">{escape(label)}</span></label></div>'
+                         for html, option_id, label in _option_inputs(row.field, invalid))
             parts.append("</fieldset>")
         parts.append("</fieldset>")
         return Markup("\n".join(p for p in parts if p))

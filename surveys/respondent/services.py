@@ -194,7 +194,7 @@ def _instrument(version_id: int, survey_id: int, status: str, published_at: date
     if definition is not None:
         document = definition()
     else:
-        document = db.session.execute(_VERSION_DEFINITION, {"version_id": version_id}).scalar()
+        document = _sql(_VERSION_DEFINITION, {"version_id": version_id}).scalar()
     instrument = prepare(version_id, Survey.from_dict(document or {}))
     if key is not None:
         INSTRUMENTS.put(key, instrument)
@@ -310,9 +310,40 @@ _TOUCH_DRAFT = (update(_response_t)
                 .where(_response_t.c.id == bindparam("response_id"),
                        _response_t.c.status == "draft")
                 .values(current_section=bindparam("section"), updated_at=bindparam("now")))
+_INVITATION_OPENED = (update(_invitation_t)
+                      .where(_invitation_t.c.id == bindparam("invitation_id"),
+                             _invitation_t.c.status == "pending")
+                      .values(status="opened", opened_at=bindparam("now")))
+_NEW_SESSION = insert(_session_t).values(
+    session_hash=bindparam("hash"), invitation_id=bindparam("invitation_id"),
+    language=bindparam("language"), created_at=bindparam("now"), last_seen_at=bindparam("now"))
+_CONSENT_GIVEN = (update(_response_t)
+                  .where(_response_t.c.id == bindparam("response_id"),
+                         _response_t.c.status == "draft")
+                  .values(consent="given", updated_at=bindparam("now"),
+                          language=bindparam("language")))
+_INVITATION_IN_PROGRESS = (update(_invitation_t)
+                           .where(_invitation_t.c.id == bindparam("invitation_id"),
+                                  _invitation_t.c.status.in_(("pending", "opened")))
+                           .values(status="in_progress"))
+#: The single submit: only a draft, and only the answers as read (``updated_at`` unchanged).
+_SUBMIT = (update(_response_t)
+           .where(_response_t.c.id == bindparam("response_id"), _response_t.c.status == "draft",
+                  _response_t.c.updated_at == bindparam("revision"))
+           .values(status="submitted", submitted_at=bindparam("now"), updated_at=bindparam("now"),
+                   current_section=None))
+_INVITATION_COMPLETED = (update(_invitation_t)
+                         .where(_invitation_t.c.id == bindparam("invitation_id"))
+                         .values(status="completed", completed_at=bindparam("now")))
 _RESPONSE_STATUS = select(_response_t.c.status, _response_t.c.consent,
                           _response_t.c.updated_at).where(
     _response_t.c.id == bindparam("response_id"))
+
+
+def _sql(statement, parameters=None):
+    """Run a Core statement on the session's connection (in its transaction): the ORM's own
+    execute path does nothing for statements without ORM entities but costs a third more."""
+    return db.session.connection().execute(statement, parameters)
 
 
 def _invitation_state(row) -> InvitationState:
@@ -365,7 +396,7 @@ def find_invitation(token: str, client: str | None) -> tuple[InvitationState, In
         raise TooManyAttempts()
     row = None
     if looks_like_token(token):
-        row = db.session.execute(_INVITATION_BY_TOKEN, {"token_hash": token_hash(token)}).first()
+        row = _sql(_INVITATION_BY_TOKEN, {"token_hash": token_hash(token)}).first()
     if row is None:
         throttle.record_failure(key, TOKEN_FAILURE_WINDOW)
         raise LinkUnknown()
@@ -393,15 +424,12 @@ def open_link(token: str, client: str | None,
     response = ensure_response(invitation, instrument)
     now = utcnow()
     if invitation.status == "pending":
-        db.session.execute(update(_invitation_t).where(
-            _invitation_t.c.id == invitation.id, _invitation_t.c.status == "pending")
-            .values(status="opened", opened_at=now))
+        _sql(_INVITATION_OPENED, {"invitation_id": invitation.id, "now": now})
     session_id = new_token()
     session = SessionState(session_hash=token_hash(session_id), language=response.language,
                            last_seen_at=now)
-    db.session.execute(insert(_session_t).values(
-        session_hash=session.session_hash, invitation_id=invitation.id,
-        language=session.language, created_at=now, last_seen_at=now))
+    _sql(_NEW_SESSION, {"hash": session.session_hash, "invitation_id": invitation.id,
+                        "language": session.language, "now": now})
     return session_id, Visit(session=session, invitation=invitation, response=response,
                              instrument=instrument)
 
@@ -412,10 +440,10 @@ def ensure_response(invitation: InvitationState, instrument: Instrument) -> Resp
     language = instrument.full.default_language
     if language not in LANGUAGES:
         language = "uk"
-    db.session.execute(_statements().create_response, {
+    _sql(_statements().create_response, {
         "invitation_id": invitation.id, "survey_version_id": invitation.survey_version_id,
         "wave": invitation.wave, "language": language, "now": utcnow()})
-    row = db.session.execute(_RESPONSE_OF_INVITATION, {"invitation_id": invitation.id}).one()
+    row = _sql(_RESPONSE_OF_INVITATION, {"invitation_id": invitation.id}).one()
     return _response_state(row)
 
 
@@ -481,12 +509,12 @@ def load_visit(session_id: str | None) -> Visit:
     if not session_id:
         raise SessionOver()
     hashed = token_hash(session_id)
-    row = db.session.execute(_VISIT, {"session_hash": hashed}).first()
+    row = _sql(_VISIT, {"session_hash": hashed}).first()
     if row is None:
         raise SessionOver()
     now = utcnow()
     if now - row.last_seen_at > SESSION_IDLE:
-        db.session.execute(_IDLE_END, {"hash": hashed, "now": now})
+        _sql(_IDLE_END, {"hash": hashed, "now": now})
         raise SessionOver()
     invitation = _invitation_state(row)
     instrument = _row_instrument(row)
@@ -499,7 +527,7 @@ def load_visit(session_id: str | None) -> Visit:
                            last_seen_at=row.last_seen_at)
     touched = False
     if now - session.last_seen_at > SEEN_EVERY:
-        db.session.execute(_SEEN, {"hash": hashed, "now": now})
+        _sql(_SEEN, {"hash": hashed, "now": now})
         session.last_seen_at = now
         touched = True
     return Visit(session=session, invitation=invitation, response=response,
@@ -508,7 +536,7 @@ def load_visit(session_id: str | None) -> Visit:
 
 def stored_answers(response_id: int, survey: Survey) -> dict[str, Any]:
     """The response's answers as Python values, typed by the survey's questions."""
-    rows = db.session.execute(_ANSWERS, {"response_id": response_id}).all()
+    rows = _sql(_ANSWERS, {"response_id": response_id}).all()
     return rendering.answers_from_json(survey, {key: value for key, value in rows})
 
 
@@ -517,18 +545,18 @@ def end_session(session_id: str | None) -> None:
     later); the cookie's id then opens nothing."""
     if not session_id:
         return
-    db.session.execute(_IDLE_END, {"hash": token_hash(session_id), "now": utcnow()})
+    _sql(_IDLE_END, {"hash": token_hash(session_id), "now": utcnow()})
 
 
 def set_language(visit: Visit, language: str) -> None:
     """Show the survey in ``language`` from now on (ignored when the survey lacks it)."""
     if language not in visit.instrument.full.languages or language not in LANGUAGES:
         return
-    db.session.execute(update(_session_t).where(
+    _sql(update(_session_t).where(
         _session_t.c.session_hash == visit.session.session_hash).values(language=language))
     visit.session.language = language
     if visit.response.status == "draft":
-        db.session.execute(update(_response_t).where(
+        _sql(update(_response_t).where(
             _response_t.c.id == visit.response.id, _response_t.c.status == "draft")
             .values(language=language))
         visit.response.language = language
@@ -536,7 +564,7 @@ def set_language(visit: Visit, language: str) -> None:
 
 def _reread(visit: Visit) -> None:
     """Read the response's status again (after a conditional write that did not apply)."""
-    row = db.session.execute(_RESPONSE_STATUS, {"response_id": visit.response.id}).one()
+    row = _sql(_RESPONSE_STATUS, {"response_id": visit.response.id}).one()
     visit.response.status, visit.response.consent = row.status, row.consent
     visit.response.updated_at = row.updated_at
 
@@ -556,9 +584,8 @@ def give_consent(visit: Visit) -> None:
         return
     now = utcnow()
     language = visit.language
-    done = db.session.execute(update(_response_t).where(
-        _response_t.c.id == response.id, _response_t.c.status == "draft")
-        .values(consent="given", updated_at=now, language=language)).rowcount
+    done = _sql(_CONSENT_GIVEN, {"response_id": response.id, "now": now,
+                                 "language": language}).rowcount
     if not done:
         _reread(visit)
         raise ResponseClosed()
@@ -569,10 +596,7 @@ def give_consent(visit: Visit) -> None:
         if visit._answers is not None:
             visit._answers[visit.instrument.consent_key] = "yes"
     if visit.invitation.status in ("pending", "opened"):
-        db.session.execute(update(_invitation_t).where(
-            _invitation_t.c.id == visit.invitation.id,
-            _invitation_t.c.status.in_(("pending", "opened")))
-            .values(status="in_progress"))
+        _sql(_INVITATION_IN_PROGRESS, {"invitation_id": visit.invitation.id})
         visit.invitation.status = "in_progress"
 
 
@@ -584,7 +608,7 @@ def refuse_consent(visit: Visit) -> None:
         ResponseClosed: the response was submitted, or consent was given already.
     """
     now = utcnow()
-    done = db.session.execute(update(_response_t).where(
+    done = _sql(update(_response_t).where(
         _response_t.c.id == visit.response.id, _response_t.c.status == "draft",
         _response_t.c.consent.is_(None))
         .values(status="declined", consent="refused", updated_at=now)).rowcount
@@ -595,10 +619,10 @@ def refuse_consent(visit: Visit) -> None:
         raise ResponseClosed()
     visit.response.status, visit.response.consent, visit.response.updated_at = \
         "declined", "refused", now
-    db.session.execute(update(_invitation_t).where(_invitation_t.c.id == visit.invitation.id)
+    _sql(update(_invitation_t).where(_invitation_t.c.id == visit.invitation.id)
                        .values(status="declined"))
     visit.invitation.status = "declined"
-    db.session.execute(update(_session_t).where(
+    _sql(update(_session_t).where(
         _session_t.c.invitation_id == visit.invitation.id,
         _session_t.c.ended_at.is_(None)).values(ended_at=now))
 
@@ -615,17 +639,17 @@ def save_draft(visit: Visit, answers: Mapping[str, Any], current_section: str) -
     response = visit.response
     now = utcnow()
     section = current_section[:64]
-    done = db.session.execute(_TOUCH_DRAFT, {"response_id": response.id, "section": section,
+    done = _sql(_TOUCH_DRAFT, {"response_id": response.id, "section": section,
                                              "now": now}).rowcount
     if not done:
         _reread(visit)
         raise ResponseClosed()
     # Read under the row lock just taken: compare with what is stored now, not at page load.
-    stored = dict(db.session.execute(_ANSWERS, {"response_id": response.id}).all())
+    stored = dict(_sql(_ANSWERS, {"response_id": response.id}).all())
     wanted = rendering.answers_to_json(answers)
     gone = [key for key in stored if key not in wanted]
     if gone:
-        db.session.execute(delete(_answer_t).where(_answer_t.c.response_id == response.id,
+        _sql(delete(_answer_t).where(_answer_t.c.response_id == response.id,
                                                    _answer_t.c.question_key.in_(gone)))
     changed = {key: value for key, value in wanted.items() if stored.get(key) != value}
     if changed:
@@ -639,7 +663,7 @@ def save_draft(visit: Visit, answers: Mapping[str, Any], current_section: str) -
 def _upsert(response_id: int, values: Mapping[str, Any], now: datetime) -> None:
     rows = [{"response_id": response_id, "question_key": key, "value": value, "saved_at": now}
             for key, value in values.items()]
-    db.session.execute(_statements().upsert_answers, rows)
+    _sql(_statements().upsert_answers, rows)
 
 
 @dataclass(frozen=True)
@@ -742,14 +766,10 @@ def submit(visit: Visit) -> bool:
         raise ResponseClosed()
     check_all(visit)
     now = utcnow()
-    done = db.session.execute(update(_response_t).where(
-        _response_t.c.id == response.id, _response_t.c.status == "draft",
-        _response_t.c.updated_at == visit.revision)
-        .values(status="submitted", submitted_at=now, updated_at=now,
-                current_section=None)).rowcount
+    done = _sql(_SUBMIT, {"response_id": response.id, "revision": visit.revision,
+                          "now": now}).rowcount
     if done:
-        db.session.execute(update(_invitation_t).where(_invitation_t.c.id == visit.invitation.id)
-                           .values(status="completed", completed_at=now))
+        _sql(_INVITATION_COMPLETED, {"invitation_id": visit.invitation.id, "now": now})
         response.status, response.updated_at, response.current_section = "submitted", now, None
         visit.invitation.status = "completed"
         return True
