@@ -152,14 +152,9 @@ def _make_bare_app():
 
     flask_app = Flask("bare")
     url = os.environ["DATABASE_URL"]
+    # The app's own SQLite settings (WAL, foreign keys, busy timeout, synchronous=FULL) come
+    # with the models: monitor.extensions' "connect" listener applies to every engine.
     engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
-    if url.startswith("sqlite"):
-        from sqlalchemy import event
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(conn, record):  # noqa: ARG001  (the app's own SQLite settings)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
 
     answer, response = Answer.__table__, Response.__table__
 

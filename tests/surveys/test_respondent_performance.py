@@ -301,3 +301,12 @@ def test_a_page_with_errors_still_links_the_summary_to_the_fields(client, factor
     assert 'href="#q-age"' in page and 'href="#q-housing-0"' in page
     assert '<input aria-describedby="q-age-error" aria-invalid="true" aria-required="true"' in page
     assert 'id="q-housing-0" name="housing" type="radio" value="own"' in page
+
+
+def test_sqlite_commits_are_synced_before_the_respondent_is_told_they_are_saved(app):
+    """WAL with synchronous=FULL: a saved page survives a power cut, not only an app crash."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
