@@ -488,6 +488,20 @@ class Visit:
         return self.instrument.pages
 
 
+def read_without_transaction() -> None:
+    """Run this request's statements without a transaction on PostgreSQL: for a page that
+    only reads (a GET), each statement is atomic by itself and READ COMMITTED gives a
+    transaction no better view, so the BEGIN and the ROLLBACK are two round trips for nothing
+    (half of a page's). A write such a request makes (``last_seen_at``, an idle session ended)
+    is one statement, committed at once. Requests that save keep their transaction. SQLite
+    is left alone: its driver already starts no transaction for a read, and switching costs
+    it a statement."""
+    session = db.session()
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def session_language(session_id: str | None) -> str | None:
     """The language of a live session, for pages drawn before (or without) a full visit."""
     if not session_id:

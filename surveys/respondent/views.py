@@ -107,6 +107,8 @@ def _public_language(default: str | None = None) -> str:
 
 def _visit() -> Visit:
     """The browser's live visit, in its language; otherwise the page that says why."""
+    if request.method == "GET":
+        services.read_without_transaction()
     try:
         visit = services.load_visit(_session_id())
     except services.SessionOver:

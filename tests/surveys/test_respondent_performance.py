@@ -310,3 +310,33 @@ def test_sqlite_commits_are_synced_before_the_respondent_is_told_they_are_saved(
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_a_page_read_runs_without_a_transaction_on_postgresql(client, factory):
+    """A GET only reads: on PostgreSQL its statements autocommit (no BEGIN and ROLLBACK round
+    trips); a save keeps its transaction."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL round trip")
+    link = make_link(factory)
+    open_link(client, link)
+    consent(client)
+    modes: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        modes.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+    db.session.commit()  # the tests share the app's session: no transaction left open
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/r/s/about").status_code == 200
+        reads = list(modes)
+        db.session.commit()
+        modes.clear()
+        assert client.post("/r/s/about", data={"action": "next", "age": "30",
+                                               "housing": "own"}).status_code == 303
+        saves = list(modes)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert reads and all(autocommit for _, autocommit in reads)
+    assert saves and not any(autocommit for _, autocommit in saves)
+    assert response_of(link).current_section == "work"
