@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import JSON, bindparam, delete, func, insert, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor import throttle
@@ -280,7 +280,8 @@ _RESPONSE_COLUMNS = (
     _response_t.c.consent, _response_t.c.language.label("response_language"),
     _response_t.c.current_section, _response_t.c.updated_at)
 
-#: The whole visit but its answers, in one statement: session, invitation, version, response.
+#: The whole visit in one statement: session, invitation, version, response (and, added per
+#: database in ``_statements``, the answers as one JSON object).
 _VISIT = (
     select(_session_t.c.session_hash, _session_t.c.language.label("session_language"),
            _session_t.c.last_seen_at, *_INVITATION_COLUMNS, *_RESPONSE_COLUMNS)
@@ -464,6 +465,8 @@ class Visit:
     #: True when reading the visit wrote (``last_seen_at``): the view commits it.
     touched: bool = False
     _answers: dict[str, Any] | None = field(default=None, repr=False)
+    #: The answers as stored (JSON values by key), when read with the visit.
+    _stored: dict[str, Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.revision is None:
@@ -471,8 +474,13 @@ class Visit:
 
     @property
     def answers(self) -> dict[str, Any]:
+        """The answers as Python values, typed by the survey's questions (read with the visit,
+        or when first used)."""
         if self._answers is None:
-            self._answers = stored_answers(self.response.id, self.instrument.full)
+            if self._stored is not None:
+                self._answers = rendering.answers_from_json(self.instrument.full, self._stored)
+            else:
+                self._answers = stored_answers(self.response.id, self.instrument.full)
         return self._answers
 
     @answers.setter
@@ -523,7 +531,7 @@ def load_visit(session_id: str | None) -> Visit:
     if not session_id:
         raise SessionOver()
     hashed = token_hash(session_id)
-    row = _sql(_VISIT, {"session_hash": hashed}).first()
+    row = _sql(_statements().visit, {"session_hash": hashed}).first()
     if row is None:
         raise SessionOver()
     now = utcnow()
@@ -545,7 +553,7 @@ def load_visit(session_id: str | None) -> Visit:
         session.last_seen_at = now
         touched = True
     return Visit(session=session, invitation=invitation, response=response,
-                 instrument=instrument, touched=touched)
+                 instrument=instrument, touched=touched, _stored=row.answers or {})
 
 
 def stored_answers(response_id: int, survey: Survey) -> dict[str, Any]:
@@ -607,8 +615,7 @@ def give_consent(visit: Visit) -> None:
     visit.revision = now
     if visit.instrument.consent_key:
         _upsert(response.id, {visit.instrument.consent_key: "yes"}, now)
-        if visit._answers is not None:
-            visit._answers[visit.instrument.consent_key] = "yes"
+        visit.answers[visit.instrument.consent_key] = "yes"
     if visit.invitation.status in ("pending", "opened"):
         _sql(_INVITATION_IN_PROGRESS, {"invitation_id": visit.invitation.id})
         visit.invitation.status = "in_progress"
@@ -688,6 +695,7 @@ class _DialectStatements:
 
     create_response: Any
     upsert_answers: Any
+    visit: Any
 
 
 _DIALECT_STATEMENTS: dict[str, _DialectStatements] = {}
@@ -707,7 +715,18 @@ def _statements() -> _DialectStatements:
         upsert = upsert.on_conflict_do_update(
             index_elements=["response_id", "question_key"],
             set_={"value": upsert.excluded.value, "saved_at": upsert.excluded.saved_at})
-        found = _DIALECT_STATEMENTS[dialect] = _DialectStatements(create, upsert)
+        # The answers ride along with the visit, aggregated into one JSON object by the
+        # database: one statement (one round trip) a request instead of two.
+        if dialect == "postgresql":
+            aggregate = func.json_object_agg(_answer_t.c.question_key, _answer_t.c.value)
+        else:
+            aggregate = func.json_group_object(_answer_t.c.question_key,
+                                               func.json(_answer_t.c.value))
+        answers = (select(type_coerce(aggregate, JSON))
+                   .where(_answer_t.c.response_id == _response_t.c.id)
+                   .scalar_subquery().label("answers"))
+        found = _DIALECT_STATEMENTS[dialect] = _DialectStatements(
+            create, upsert, _VISIT.add_columns(answers))
     return found
 
 
