@@ -9,7 +9,8 @@ number of server processes on one database:
 
 * the response row is created with insert-or-ignore on its unique ``invitation_id``;
 * a page save first touches the response ``WHERE status = 'draft'`` (which also takes its row
-  lock), then upserts the answers by key and deletes the keys that were cleared;
+  lock, and returns the answers as stored under it), then upserts the answers that changed
+  and deletes the keys that were cleared;
 * the submit is one ``UPDATE ... SET status = 'submitted' WHERE status = 'draft' AND
   updated_at = <as read>``: one of any number of parallel submits wins, the others see the
   submitted response, and a page saved in another tab in between is never submitted unchecked.
@@ -24,7 +25,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, delete, func, insert, select, type_coerce, update
+from sqlalchemy import (
+    JSON,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor import throttle
@@ -660,13 +671,14 @@ def save_draft(visit: Visit, answers: Mapping[str, Any], current_section: str) -
     response = visit.response
     now = utcnow()
     section = current_section[:64]
-    done = _sql(_TOUCH_DRAFT, {"response_id": response.id, "section": section,
-                                             "now": now}).rowcount
-    if not done:
+    # The touch takes the response's row lock and returns the answers as stored now, read
+    # under that lock: the save compares with them, not with what the page was loaded with.
+    touched = _sql(_statements().touch_draft, {"response_id": response.id, "section": section,
+                                                "now": now}).first()
+    if touched is None:
         _reread(visit)
         raise ResponseClosed()
-    # Read under the row lock just taken: compare with what is stored now, not at page load.
-    stored = dict(_sql(_ANSWERS, {"response_id": response.id}).all())
+    stored = touched.answers or {}
     wanted = rendering.answers_to_json(answers)
     gone = [key for key in stored if key not in wanted]
     if gone:
@@ -696,6 +708,7 @@ class _DialectStatements:
     create_response: Any
     upsert_answers: Any
     visit: Any
+    touch_draft: Any
 
 
 _DIALECT_STATEMENTS: dict[str, _DialectStatements] = {}
@@ -725,8 +738,15 @@ def _statements() -> _DialectStatements:
         answers = (select(type_coerce(aggregate, JSON))
                    .where(_answer_t.c.response_id == _response_t.c.id)
                    .scalar_subquery().label("answers"))
+        returned = answers
+        if dialect == "sqlite":
+            # SQLAlchemy writes RETURNING columns unqualified for SQLite, the subquery's too;
+            # qualified by hand so that ``id`` can never be taken for a column of ``answer``.
+            returned = type_coerce(literal_column(
+                "(SELECT json_group_object(a.question_key, json(a.value)) FROM answer AS a "
+                "WHERE a.response_id = response.id)"), JSON).label("answers")
         found = _DIALECT_STATEMENTS[dialect] = _DialectStatements(
-            create, upsert, _VISIT.add_columns(answers))
+            create, upsert, _VISIT.add_columns(answers), _TOUCH_DRAFT.returning(returned))
     return found
 
 
