@@ -452,10 +452,13 @@ def ensure_response(invitation: InvitationState, instrument: Instrument) -> Resp
     language = instrument.full.default_language
     if language not in LANGUAGES:
         language = "uk"
-    _sql(_statements().create_response, {
+    # The insert returns the new row; when the response exists already it returns nothing
+    # (the conflict is ignored) and the row is read.
+    row = _sql(_statements().create_response, {
         "invitation_id": invitation.id, "survey_version_id": invitation.survey_version_id,
-        "wave": invitation.wave, "language": language, "now": utcnow()})
-    row = _sql(_RESPONSE_OF_INVITATION, {"invitation_id": invitation.id}).one()
+        "wave": invitation.wave, "language": language, "now": utcnow()}).first()
+    if row is None:
+        row = _sql(_RESPONSE_OF_INVITATION, {"invitation_id": invitation.id}).one()
     return _response_state(row)
 
 
@@ -723,7 +726,8 @@ def _statements() -> _DialectStatements:
             invitation_id=bindparam("invitation_id"),
             survey_version_id=bindparam("survey_version_id"), wave=bindparam("wave"),
             status="draft", language=bindparam("language"), started_at=bindparam("now"),
-            updated_at=bindparam("now")).on_conflict_do_nothing(index_elements=["invitation_id"])
+            updated_at=bindparam("now")).on_conflict_do_nothing(
+            index_elements=["invitation_id"]).returning(*_RESPONSE_COLUMNS)
         upsert = insert_(_answer_t)
         upsert = upsert.on_conflict_do_update(
             index_elements=["response_id", "question_key"],

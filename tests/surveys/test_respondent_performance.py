@@ -50,10 +50,10 @@ def counted():
 #: The most statements each request of the path may send (the survey cached, as in production).
 #: Reading the visit, answers included, is one statement; a page save adds the conditional
 #: touch of the response (returning the answers as stored under its lock) and the upsert.
-#: Opening the link: the throttle, the invitation, the response (insert-or-ignore, read), the
-#: invitation marked opened, the session. Consent: the visit, the response, the instrument's
+#: Opening the link the first time: the throttle, the invitation, the response (an insert
+#: that returns it), the invitation marked opened, the session. Consent: the visit, the response, the instrument's
 #: consent answer, the invitation. The submit: the visit and the two conditional updates.
-BOUNDS = {"open": 6, "consent page": 1, "consent": 4, "page": 1, "save": 3, "review": 1,
+BOUNDS = {"open": 5, "consent page": 1, "consent": 4, "page": 1, "save": 3, "review": 1,
           "submit": 3, "thanks": 1}
 
 
