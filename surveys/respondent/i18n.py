@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-
 from typing import Any
 
 from babel.dates import format_date
