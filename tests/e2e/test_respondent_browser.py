@@ -80,6 +80,7 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
     version = make_version(factory)
     declined, answered = make_link(factory, version), make_link(factory, version)
     expired = make_link(factory, version, closes_on=date.today() - timedelta(days=2))
+    revoked = make_link(factory, version, status="revoked")
 
     # --- an expired link says so, in each language ----------------------------------------
     page = phone()
@@ -91,6 +92,13 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
         assert fits(page)
         shot(page, f"respondent-expired-{lang}")
     assert page.get_by_role("heading", name="This survey is closed").is_visible()
+    page = phone()
+    page.goto(f"{live_server}/r/{revoked.token}")
+    for lang in ("ru", "en", "uk"):
+        switch(page, lang)
+        assert fits(page)
+        shot(page, f"respondent-revoked-{lang}")
+    assert page.get_by_role("heading", name="Це посилання більше не працює").is_visible()
 
     # --- decline, without JavaScript -------------------------------------------------------
     page = phone(javascript=False)
@@ -105,7 +113,10 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
     shot(page, "respondent-consent-confirm-uk")
     page.get_by_role("button", name="Так, я не хочу брати участь").click()
     assert page.get_by_role("heading", name="Дякуємо").is_visible()
-    shot(page, "respondent-declined-uk")
+    for lang in ("ru", "en", "uk"):
+        switch(page, lang)
+        assert fits(page)
+        shot(page, f"respondent-declined-{lang}")
     assert response_of(declined).status == "declined"
     assert invitation_of(declined).status == "declined"
     page.goto(f"{live_server}/r/{declined.token}")
@@ -216,7 +227,11 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
                              .where(Response.status == "submitted")) == 1
     page.goto(f"{live_server}/r/{answered.token}")
     assert page.get_by_role("heading", name="Ви вже відповіли").is_visible()
-    shot(page, "respondent-completed-uk")
+    for lang in ("ru", "en", "uk"):
+        switch(page, lang)
+        assert fits(page)
+        shot(page, f"respondent-completed-{lang}")
+    assert page.get_by_role("heading", name="Ви вже відповіли").is_visible()
     assert console_errors == []
 
 
@@ -258,25 +273,34 @@ def test_quick_exit_is_first_and_big_enough_to_hit(live_server, phone, factory):
         assert page.locator(".languages").get_by_text(name).bounding_box()["height"] >= 40
 
 
+#: The review page's send button and the thank-you heading, as the respondent reads them.
+SEND = {"uk": "Надіслати відповіді", "ru": "Отправить ответы", "en": "Send my answers"}
+THANKS = {"uk": "Дякуємо!", "ru": "Спасибо!", "en": "Thank you!"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("instrument", ["person_followup", "provider_followup"])
 def test_library_instrument_walk_on_a_phone(live_server, phone, factory, console_errors,
-                                            instrument):
+                                            instrument, lang):
     """Every page of a library instrument fits a phone (matrices, Likert scales, checkboxes),
-    goes through to the review and submits; one screenshot per page in Ukrainian."""
+    goes through to the review and submits; one screenshot per page in each language."""
     from surveys.library import load_instrument
     from tests.e2e.test_designer_browser import answer_what_is_shown
 
     link = make_link(factory, make_version(factory, load_instrument(instrument)))
     page = phone()
     page.goto(f"{live_server}/r/{link.token}")
+    if lang != "uk":
+        switch(page, lang)
     assert fits(page)
-    shot(page, f"respondent-{instrument}-consent-uk")
-    page.get_by_role("button", name="Так, я погоджуюся взяти участь").click()
+    shot(page, f"respondent-{instrument}-consent-{lang}")
+    page.locator("button[name=choice][value=yes]").click()
     for step in range(30):
         if page.url.endswith("/r/review"):
             break
+        assert page.locator("html").get_attribute("lang") == lang
         assert fits(page), page.url
-        shot(page, f"respondent-{instrument}-{step + 1:02d}-uk")
+        shot(page, f"respondent-{instrument}-{step + 1:02d}-{lang}")
         answer_what_is_shown(page)
         next_button(page).click()
         if page.locator(".revealed-note").count():
@@ -286,8 +310,8 @@ def test_library_instrument_walk_on_a_phone(live_server, phone, factory, console
             ".error-summary").inner_text()
     assert page.url.endswith("/r/review")
     assert fits(page)
-    shot(page, f"respondent-{instrument}-review-uk")
-    page.get_by_role("button", name="Надіслати відповіді").click()
-    assert page.get_by_role("heading", name="Дякуємо!").is_visible()
+    shot(page, f"respondent-{instrument}-review-{lang}")
+    page.get_by_role("button", name=SEND[lang]).click()
+    assert page.get_by_role("heading", name=THANKS[lang]).is_visible()
     assert response_of(link).status == "submitted"
     assert console_errors == []
