@@ -75,6 +75,16 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         # 1, or every respondent shares the proxy's address and one person's failed links would
         # lock everyone out of the token and login limits.
         "TRUSTED_PROXIES": env.get("TRUSTED_PROXIES", "0"),
+        # E-mailing invitation links is off unless an SMTP server is named: a link in a mailbox
+        # someone else may read can put a survivor at risk, so officers opt in per batch.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": env.get("MAIL_PORT", "587"),
+        "MAIL_SECURITY": env.get("MAIL_SECURITY", "starttls"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", ""),
+        # At most this many links e-mailed per click; the rest stay without a link for the next.
+        "MAIL_BATCH": int(env.get("MAIL_BATCH", "500")),
     }
     if overrides:
         cfg.update(overrides)
@@ -110,8 +120,32 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     if not proxies.isdigit() or int(proxies) > 5:
         raise ConfigError("TRUSTED_PROXIES must be a whole number from 0 to 5 (the reverse proxies in front).")
     cfg["TRUSTED_PROXIES"] = int(proxies)
+    _check_mail(cfg)
     if cfg["ARGON2_PROFILE"] not in ("default", "test"):
         raise ConfigError("ARGON2_PROFILE must be 'default' or 'test'.")
     if cfg["PRODUCTION"] and cfg["ARGON2_PROFILE"] != "default":
         raise ConfigError("ARGON2_PROFILE=test is for the test suite only, never production.")
     return cfg
+
+
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _check_mail(cfg: dict[str, Any]) -> None:
+    """Validate the optional SMTP settings (only when MAIL_SERVER is set)."""
+    if not cfg["MAIL_SERVER"]:
+        return
+    port = str(cfg["MAIL_PORT"])
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"MAIL_PORT must be a port number, got {port!r}.")
+    cfg["MAIL_PORT"] = int(port)
+    if cfg["MAIL_SECURITY"] not in ("starttls", "ssl", "none"):
+        raise ConfigError("MAIL_SECURITY must be 'starttls', 'ssl' or 'none'.")
+    if (cfg["PRODUCTION"] and cfg["MAIL_SECURITY"] == "none"
+            and cfg["MAIL_SERVER"] not in _LOCAL_HOSTS):
+        raise ConfigError("MAIL_SECURITY=none sends links in clear text: only allowed to a relay "
+                          "on this machine (MAIL_SERVER=localhost).")
+    if "@" not in str(cfg["MAIL_FROM"]):
+        raise ConfigError("MAIL_SERVER is set but MAIL_FROM (the sender's address) is not.")
+    if int(cfg["MAIL_BATCH"]) < 1:
+        raise ConfigError("MAIL_BATCH must be at least 1.")

@@ -106,6 +106,9 @@ ACTIONS = {
     "reissue-sheet": ("ticked", "reissue", "sheet"),
     "all-csv": ("filter", "new", "csv"),
     "all-sheet": ("filter", "new", "sheet"),
+    # Only when MAIL_SERVER is set (checked in the view): new links to persons with an address.
+    "ticked-email": ("ticked", "new", "email"),
+    "all-email": ("filter", "new", "email"),
 }
 
 

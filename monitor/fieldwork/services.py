@@ -23,7 +23,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor import audit
@@ -32,6 +44,7 @@ from monitor.models import (
     AssistanceEpisode,
     AssistedPerson,
     FollowUpPlan,
+    PersonContact,
     PlanWave,
     Provider,
     Region,
@@ -118,6 +131,8 @@ class IssuedLink:
     due_on: date
     closes_on: date
     token: str
+    #: The person's e-mail address, only when the links were issued to be e-mailed.
+    email: str | None = None
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -479,23 +494,29 @@ class Selection:
                 "due_to": self.due_to.isoformat() if self.due_to else None}
 
 
-def _link_rows(conditions: Iterable) -> list:
+def _link_rows(conditions: Iterable, by_email: bool = False, limit: int | None = None) -> list:
+    """The invitations to give links to, locked. ``by_email`` keeps only assisted persons with
+    an e-mail address on record and reads it (providers are known by a code only)."""
     code = func.coalesce(AssistedPerson.code, Provider.code)
-    return db.session.execute(
-        select(Invitation.id, code.label("code"), func.coalesce(Region.name, "").label("region"),
-               Invitation.wave, Invitation.due_on, Invitation.closes_on)
-        .outerjoin(AssistedPerson, AssistedPerson.id == Invitation.person_id)
-        .outerjoin(Provider, Provider.id == Invitation.provider_id)
-        .outerjoin(Region, Region.id == Invitation.region_id)
-        .where(*conditions)
-        .order_by(Invitation.due_on, Region.name, code, Invitation.id)
-        .with_for_update(of=Invitation)).all()
+    email = PersonContact.email if by_email else literal(None)
+    stmt = (select(Invitation.id, code.label("code"), func.coalesce(Region.name, "").label("region"),
+                   Invitation.wave, Invitation.due_on, Invitation.closes_on, email.label("email"))
+            .outerjoin(AssistedPerson, AssistedPerson.id == Invitation.person_id)
+            .outerjoin(Provider, Provider.id == Invitation.provider_id)
+            .outerjoin(Region, Region.id == Invitation.region_id)
+            .where(*conditions))
+    if by_email:
+        stmt = stmt.join(PersonContact, PersonContact.person_id == Invitation.person_id).where(
+            PersonContact.email.is_not(None), func.trim(PersonContact.email) != "")
+    stmt = stmt.order_by(Invitation.due_on, Region.name, code, Invitation.id).limit(limit)
+    return db.session.execute(stmt.with_for_update(of=Invitation)).all()
 
 
 def issue_links(plan: FollowUpPlan, selection: Selection, reissue: bool = False,
                 as_of: datetime | None = None, actor_id: int | None = None,
                 output: str = "csv", today: date | None = None,
-                progress: Callable[[str, int, int], None] | None = None) -> list[IssuedLink]:
+                progress: Callable[[str, int, int], None] | None = None,
+                by_email: bool = False, limit: int | None = None) -> list[IssuedLink]:
     """Make a new token for each selected invitation and return the links, once.
 
     Without ``reissue`` only invitations that never had a link and are still pending get one.
@@ -503,7 +524,8 @@ def issue_links(plan: FollowUpPlan, selection: Selection, reissue: bool = False,
     token, the old link stops working and any respondent session opened with it ends (the
     draft answers stay and the new link resumes them); ``as_of`` (when the officer's page was
     drawn) leaves alone links issued since, so a reloaded or replayed form never kills the
-    links just printed. Every issue is written to the audit log.
+    links just printed. ``by_email`` issues only to assisted persons with an e-mail address
+    (each link carries it), at most ``limit``. Every issue is written to the audit log.
     """
     expire_overdue(today)
     conditions = selection.where(plan)
@@ -513,7 +535,7 @@ def issue_links(plan: FollowUpPlan, selection: Selection, reissue: bool = False,
             conditions.append(or_(Invitation.token_issued_at.is_(None), Invitation.token_issued_at < as_of))
     else:
         conditions += [Invitation.status == "pending", Invitation.token_hash.is_(None)]
-    rows = _link_rows(conditions)
+    rows = _link_rows(conditions, by_email=by_email, limit=limit)
     issued: list[IssuedLink] = []
     now = utcnow()
     table = Invitation.__table__
@@ -525,7 +547,7 @@ def issue_links(plan: FollowUpPlan, selection: Selection, reissue: bool = False,
             token = new_token()
             params.append({"b_id": row.id, "b_hash": token_hash(token), "b_at": now})
             issued.append(IssuedLink(row.id, row.code, row.region, row.wave, row.due_on,
-                                     row.closes_on, token))
+                                     row.closes_on, token, row.email))
         db.session.execute(stmt, params)
         if progress:
             progress("Issuing links", len(issued), len(rows))
@@ -541,6 +563,25 @@ def issue_links(plan: FollowUpPlan, selection: Selection, reissue: bool = False,
                  target=f"followup_plan:{plan.id}", user_id=actor_id, count=len(issued),
                  output=output, **selection.describe())
     return issued
+
+
+def withdraw_links(plan: FollowUpPlan, links: Sequence[IssuedLink], reason: str,
+                   actor_id: int | None = None) -> int:
+    """Take back new links that never reached their respondent (an e-mail that could not be
+    sent): the invitation has no link again and can be issued anew. Only a link still as it
+    was issued is taken back (matched by its hash), so a later re-issue is never undone."""
+    table = Invitation.__table__
+    stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.token_hash == bindparam("b_hash"),
+                                table.c.status == "pending")
+            .values(token_hash=None, token_issued_at=None))
+    params = [{"b_id": link.invitation_id, "b_hash": token_hash(link.token)} for link in links]
+    for start in range(0, len(params), CHUNK):
+        db.session.execute(stmt, params[start:start + CHUNK])
+    db.session.flush()
+    if links:
+        audit.record("invitation_links_withdrawn", target=f"followup_plan:{plan.id}", user_id=actor_id,
+                     count=len(links), reason=reason[:200])
+    return len(links)
 
 
 def revoke(plan: FollowUpPlan, selection: Selection, actor_id: int | None = None) -> int:

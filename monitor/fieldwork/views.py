@@ -1,6 +1,6 @@
-"""Officer pages of fieldwork: follow-up plans, the due list with links (CSV or a printable sheet
-of QR codes), revocation, response rates and the response viewer. Officers and admins only:
-evaluators never see who was invited or what anyone answered.
+"""Officer pages of fieldwork: follow-up plans, the due list with links (CSV, a printable sheet
+of QR codes, or e-mail when it is configured), revocation, response rates and the response
+viewer. Officers and admins only: evaluators never see who was invited or what anyone answered.
 
 Each view loads, validates, calls one service, commits, then redirects or renders. Pages that list
 invitations first mark overdue ones expired (``services.expire_overdue``, one UPDATE).
@@ -17,9 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from monitor import audit
 from monitor.auth.access import REGISTRY, allow
 from monitor.extensions import db
-from monitor.fieldwork import bp, forms, links, rates, services, viewer
+from monitor.fieldwork import bp, forms, links, mailer, rates, services, viewer
 from monitor.fieldwork.services import FieldworkError, Selection, WaveSpec
 from monitor.models import AssistedPerson, FollowUpPlan, Provider, Region
 from monitor.models.accounts import utcnow
@@ -230,7 +231,9 @@ def due(plan_id: int):
                            due_from=where.due_from, due_to=where.due_to, as_of=utcnow().isoformat())
     return render_template("monitor/fieldwork/due.html", plan=plan, page=page, counts=counts, where=where,
                            form=form, regions=_regions(), statuses=INVITATION_STATUSES,
-                           labels=rates.STATUS_LABELS, today=services.current_date())
+                           labels=rates.STATUS_LABELS, today=services.current_date(),
+                           mail_enabled=bool(current_app.config.get("MAIL_SERVER")),
+                           mail_batch=current_app.config.get("MAIL_BATCH", 0))
 
 
 @bp.route("/plans/<int:plan_id>/links", methods=["POST"])
@@ -246,6 +249,8 @@ def issue(plan_id: int):
     scope, mode, output = forms.ACTIONS[form.action.data]
     selection = Selection(ids=tuple(form.ids.data) if scope == "ticked" else (), wave=form.wave.data or None,
                           region_id=form.region.data, due_from=form.due_from.data, due_to=form.due_to.data)
+    if output == "email":
+        return _email_links(plan, form, selection)
     issued = services.issue_links(plan, selection, reissue=mode == "reissue", as_of=form.as_of.data,
                                   actor_id=_actor(), output=output)
     db.session.commit()
@@ -268,6 +273,47 @@ def issue(plan_id: int):
         return response
     return render_template("monitor/fieldwork/sheet.html", plan=plan, rows=rows, qr=links.qr_svg,
                            reissue=mode == "reissue")
+
+
+def _email_links(plan: FollowUpPlan, form: forms.LinksForm, selection: Selection):
+    """Issue new links to assisted persons with an e-mail address and send them, at most
+    MAIL_BATCH per click. A link whose e-mail did not go out is taken back, so the invitation
+    can be issued again by e-mail or on paper."""
+    settings = mailer.MailSettings.from_config(current_app.config)
+    if settings is None:
+        flash("E-mail is off on this server (MAIL_SERVER is not set): issue the links as a CSV "
+              "or a printable sheet.", "error")
+        return redirect(_due_url(plan, form))
+    batch = current_app.config["MAIL_BATCH"]
+    issued = services.issue_links(plan, selection, actor_id=_actor(), output="email",
+                                  by_email=True, limit=batch)
+    # The links exist before any e-mail names them; a crash after sending loses no link.
+    db.session.commit()
+    if not issued:
+        flash("No links were e-mailed: none of the selected invitations is pending without a "
+              "link and has an e-mail address on record. Use the CSV or the printable sheet.",
+              "warning")
+        return redirect(_due_url(plan, form))
+    report = mailer.send_links(settings, [(link, links.respondent_link(link.token)) for link in issued])
+    if report.failed:
+        services.withdraw_links(plan, [link for link, _ in report.failed], report.failed[0][1],
+                                actor_id=_actor())
+    audit.record("invitation_links_emailed", target=f"followup_plan:{plan.id}", user_id=_actor(),
+                 count=len(report.sent), failed=len(report.failed))
+    db.session.commit()
+    if report.sent:
+        flash(f"{len(report.sent)} link{'s' if len(report.sent) != 1 else ''} e-mailed.", "success")
+    if report.failed:
+        flash(f"{len(report.failed)} e-mail{'s' if len(report.failed) != 1 else ''} could not be sent: "
+              f"{report.failed[0][1]}. Those invitations keep no link; send again or use the CSV.",
+              "error")
+    if selection.ids and len(issued) < len(selection.ids):
+        flash(f"{len(selection.ids) - len(issued)} of the {len(selection.ids)} ticked invitations "
+              "were not e-mailed: no e-mail address on record, a link already issued, or closed.",
+              "warning")
+    elif len(issued) == batch:
+        flash(f"At most {batch} links are e-mailed at a time: send again for the rest.", "warning")
+    return redirect(_due_url(plan, form))
 
 
 @bp.route("/plans/<int:plan_id>/revoke", methods=["POST"])
