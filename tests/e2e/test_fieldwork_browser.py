@@ -57,7 +57,7 @@ WIDE = """() => [...document.querySelectorAll('body *')]
   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
-def test_officer_plans_issues_links_and_reads_results(live_server, page_factory, programme, tmp_path):
+def test_officer_plans_issues_links_and_reads_results(app, live_server, page_factory, programme, tmp_path):
     page = page_factory(DESKTOP)
     log_in(page, live_server, programme.email)
     page.get_by_role("link", name="Fieldwork").click()
@@ -118,6 +118,9 @@ def test_officer_plans_issues_links_and_reads_results(live_server, page_factory,
     inv.status = "completed"
     db.session.commit()
 
+    # With e-mail configured the due list offers it too (the sending has its own tests).
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=25, MAIL_SECURITY="none",
+                      MAIL_FROM="survey@example.org")
     for name, viewport in VIEWPORTS.items():
         page = page_factory(viewport)
         log_in(page, live_server, programme.email)
@@ -129,6 +132,7 @@ def test_officer_plans_issues_links_and_reads_results(live_server, page_factory,
         shot(page, f"fieldwork-plan-edit-{name}")
         assert no_horizontal_scroll(page), (page.url, page.evaluate(WIDE))
         page.goto(f"{live_server}/fieldwork/plans/{plan.id}/due?wave=m3")
+        assert page.get_by_role("button", name="E-mail new links").is_visible()
         shot(page, f"fieldwork-due-{name}")
         assert no_horizontal_scroll(page), (page.url, page.evaluate(WIDE))
         page.goto(f"{live_server}/fieldwork/rates")
