@@ -178,18 +178,72 @@ def _make_bare_app():
     return flask_app
 
 
-class _Lazy:
-    """gunicorn imports ``bench.bench_fieldwork:bare_app``; build it in the worker, not here."""
+def _make_empty_app():
+    """The ceiling: the platform's 14 requests, answered by a Flask app that does no work at
+    all (no database, session, CSRF check or template): the same URLs, the same 303s, and pages
+    of about the platform's size carrying a ``csrf_token`` field for the client to find. What
+    the platform cannot beat whatever it stops doing: a request's cost in gunicorn, Werkzeug
+    and Flask, and the simulated respondents' own CPU on the same two cores."""
+    from flask import Flask, redirect
 
-    _app = None
+    flask_app = Flask("empty")
+    field = '<input type="hidden" name="csrf_token" value="empty-app-token">'
+    # About the size of the platform's pages (4-6 KB), so the transport costs the same.
+    page = "<!doctype html><title>empty</title><form method=post>" + field + "x" * 5000 + "</form>"
+    pages = list(ANSWERS)
+
+    @flask_app.get("/r/<token>")
+    def open_link(token: str):  # noqa: ARG001
+        return redirect("/r/consent", 303)
+
+    @flask_app.route("/r/consent", methods=["GET", "POST"])
+    def consent():
+        return page if _is_get() else redirect(f"/r/s/{pages[0]}", 303)
+
+    @flask_app.route("/r/s/<key>", methods=["GET", "POST"])
+    def section(key: str):
+        if _is_get():
+            return page
+        following = pages.index(key) + 1
+        return redirect(f"/r/s/{pages[following]}" if following < len(pages) else "/r/review", 303)
+
+    @flask_app.get("/r/review")
+    def review():
+        return page
+
+    @flask_app.post("/r/submit")
+    def submit():
+        return redirect("/r/done", 303)
+
+    @flask_app.get("/r/done")
+    def done():
+        return page
+
+    return flask_app
+
+
+def _is_get() -> bool:
+    from flask import request
+
+    return request.method == "GET"
+
+
+class _Lazy:
+    """gunicorn imports ``bench.bench_fieldwork:bare_app`` (or ``empty_app``); build the app in
+    the worker, not here."""
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._app = None
 
     def __call__(self, environ, start_response):
-        if _Lazy._app is None:
-            _Lazy._app = _make_bare_app()
-        return _Lazy._app(environ, start_response)
+        if self._app is None:
+            self._app = self._make()
+        return self._app(environ, start_response)
 
 
-bare_app = _Lazy()
+bare_app = _Lazy(_make_bare_app)
+empty_app = _Lazy(_make_empty_app)
 
 
 # --- the simulated respondents -----------------------------------------------------------------
@@ -415,39 +469,55 @@ def _percentiles(values: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (n={len(ordered)})"
 
 
+def _serve(target: str, database_url: str, work, items: list, postgres: bool
+           ) -> tuple[float, dict[str, list[float]], list[str], Load]:
+    """Serve ``target`` with gunicorn, warm both workers up (untimed: a few respondents at once,
+    so that each worker has imported, connected and cached before the clock starts), then time
+    ``work`` over the rest of ``items``; see :func:`_drive`."""
+    items = list(items)
+    port = _free_port()
+    server = _gunicorn(target, database_url, port)
+    try:
+        _warm_up(lambda item, tm: work(port, item, tm), [items.pop() for _ in range(WARM_UP)])
+        return _drive(lambda item, tm: work(port, item, tm), items, server.pid, postgres)
+    finally:
+        _stop(server)
+
+
+def _rate_note(done: int, seconds: float, load: Load, errors: list[str]) -> str:
+    """Responses per second, the server's CPU per response, who used the CPU, failures."""
+    note = (f"{done / seconds:.1f} responses/s; server CPU {load.server / max(done, 1) * 1000:.1f} ms"
+            f"/response; {load.describe()}")
+    return note + (f"; {len(errors)} failed: {errors[0][:80]}" if errors else "")
+
+
 def _case(database_url: str, responses: int, backend: str) -> list[Row]:
     tokens, bare_ids = prepare(database_url, responses)
-    rows: list[Row] = []
-    port = _free_port()
-    server = _gunicorn("wsgi:app", database_url, port)
-    try:
-        # Warm-up, untimed: a few respondents at once, so that both workers serve (and have
-        # imported, connected and cached) before the clock starts.
-        _warm_up(lambda t, tm: respond(port, t, tm), [tokens.pop() for _ in range(WARM_UP)])
-        platform_s, platform_t, platform_err, platform_load = _drive(
-            lambda t, tm: respond(port, t, tm), tokens, server.pid, backend == "PostgreSQL")
-    finally:
-        _stop(server)
-    port = _free_port()
-    server = _gunicorn("bench.bench_fieldwork:bare_app", database_url, port)
-    try:
-        _warm_up(lambda i, tm: respond_bare(port, i, tm), [bare_ids.pop() for _ in range(WARM_UP)])
-        bare_s, bare_t, bare_err, bare_load = _drive(
-            lambda i, tm: respond_bare(port, i, tm), bare_ids, server.pid, backend == "PostgreSQL")
-    finally:
-        _stop(server)
-    done_platform = len(tokens) - len(platform_err)
-    done_bare = len(bare_ids) - len(bare_err)
-    rate_platform = done_platform / platform_s
-    rate_bare = done_bare / bare_s
+    postgres = backend == "PostgreSQL"
+    platform_s, platform_t, platform_err, platform_load = _serve(
+        "wsgi:app", database_url, respond, tokens, postgres)
+    bare_s, bare_t, bare_err, bare_load = _serve(
+        "bench.bench_fieldwork:bare_app", database_url, respond_bare, bare_ids, postgres)
+    # The ceiling: the platform's requests answered by an app that does nothing (any token).
+    empty_s, _, empty_err, empty_load = _serve(
+        "bench.bench_fieldwork:empty_app", database_url, respond,
+        [f"empty-{i}" for i in range(responses)], False)
+    timed = responses - WARM_UP
+    done_platform, done_bare, done_empty = (timed - len(platform_err), timed - len(bare_err),
+                                            timed - len(empty_err))
+    rate_platform, rate_bare, rate_empty = (done_platform / platform_s, done_bare / bare_s,
+                                            done_empty / empty_s)
     size = f"{CLIENTS} clients, {backend}"
-    rows.append(Row(NAME, "platform responses", size, seconds=platform_s, rows=done_platform,
-                    note=f"{rate_platform:.1f} responses/s; {rate_platform / rate_bare:.2f}x bare; "
-                         f"{platform_load.describe()}"
-                         + (f"; {len(platform_err)} failed: {platform_err[0][:80]}" if platform_err else "")))
-    rows.append(Row(NAME, "bare endpoint responses", size, seconds=bare_s, rows=done_bare,
-                    note=f"{rate_bare:.1f} responses/s; {bare_load.describe()}"
-                         + (f"; {len(bare_err)} failed: {bare_err[0][:80]}" if bare_err else "")))
+    rows = [
+        Row(NAME, "platform responses", size, seconds=platform_s, rows=done_platform,
+            note=f"{rate_platform / rate_bare:.2f}x bare, {rate_platform / rate_empty:.2f}x ceiling; "
+                 + _rate_note(done_platform, platform_s, platform_load, platform_err)),
+        Row(NAME, "bare endpoint responses", size, seconds=bare_s, rows=done_bare,
+            note=_rate_note(done_bare, bare_s, bare_load, bare_err)),
+        Row(NAME, "ceiling: empty app, same path", size, seconds=empty_s, rows=done_empty,
+            note=f"{rate_empty / rate_bare:.2f}x bare; "
+                 + _rate_note(done_empty, empty_s, empty_load, empty_err)),
+    ]
     for kind in ("open link", "consent", "redirect", "page save", "submit", "bare page", "bare submit"):
         timings = platform_t.get(kind) or bare_t.get(kind) or []
         rows.append(Row(NAME, f"  {kind}", backend, note=_percentiles(timings)))
@@ -471,5 +541,6 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:
         f"{PAGES} pages (GET + POST each, a page hidden by relevance skipped only if so answered), review, "
         "submit, thanks. The bare endpoint saves the same answers page by page and submits with the same "
         "UPDATE, without sessions, CSRF, validation or templates. 'redirect' is every GET that follows a 303 "
-        "(the page forms, the review, the thanks).")
+        "(the page forms, the review, the thanks). The ceiling serves the platform's path from an app that "
+        "does nothing (no database, session, CSRF or template): no platform can be faster than it.")
     return outcome
