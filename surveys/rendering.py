@@ -264,13 +264,22 @@ def answers_to_json(answers: Mapping[str, Any]) -> dict[str, Any]:
             if not _empty(v)}
 
 
-def answers_from_json(survey: Survey, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Answers read back from JSON, typed by question; keys that are not answer keys of
-    ``survey`` and values of the wrong shape are dropped."""
+def answer_kinds(survey: Survey) -> dict[str, QuestionType]:
+    """The question type of every answer key of ``survey`` (how a stored answer is read)."""
     kinds: dict[str, QuestionType] = {}
     for question in survey.questions():
         for key in question.answer_keys():
             kinds[key] = question.type
+    return kinds
+
+
+def answers_from_json(survey: Survey, data: Mapping[str, Any],
+                      kinds: Mapping[str, QuestionType] | None = None) -> dict[str, Any]:
+    """Answers read back from JSON, typed by question; keys that are not answer keys of
+    ``survey`` and values of the wrong shape are dropped. ``kinds`` is ``answer_kinds(survey)``
+    when the caller keeps it (a published version's never changes)."""
+    if kinds is None:
+        kinds = answer_kinds(survey)
     out: dict[str, Any] = {}
     for key, value in data.items():
         kind = kinds.get(key)
@@ -619,14 +628,14 @@ class SectionForm(BaseForm):
     """
 
     def __init__(self, survey: Survey, section: Section, language: str,
-                 answers: Mapping[str, Any], fields: list[tuple[str, Any]],
-                 questions: dict[str, Question]) -> None:
-        super().__init__(fields, prefix="")
+                 answers: Mapping[str, Any], parts: SectionParts) -> None:
+        super().__init__(parts.fields, prefix="")
         self.survey = survey
         self.section = section
         self.language = language
         self.before = dict(answers)
-        self._questions = questions
+        self.parts = parts
+        self._questions = parts.questions
         self.revealed: set[str] = set()
         self.values: dict[str, Any] = {}
         self._items: list[Shown] | None = None
@@ -650,7 +659,7 @@ class SectionForm(BaseForm):
 
     def merged(self) -> dict[str, Any]:
         """The answers so far with this page's replaced by what the fields hold, settled."""
-        own = {k for q in self.section.questions for k in q.answer_keys()}
+        own = self.parts.own
         return settle(self.survey, {**{k: v for k, v in self.before.items() if k not in own},
                                     **self.page_answers()})
 
@@ -735,16 +744,31 @@ class SectionForm(BaseForm):
         return shown
 
 
-def build_form(survey: Survey, section: Section, language: str,
-               answers: Mapping[str, Any] | None = None, formdata=None) -> SectionForm:
-    """The form of ``section`` in ``language``, filled from ``answers`` or, when given, from
-    ``formdata`` (a ``MultiDict`` such as ``request.form``).
+@dataclass(frozen=True)
+class SectionParts:
+    """What every form of one section in one language is built from, whatever the answers:
+    the unbound fields (WTForms binds fresh fields from them for each form; nothing binding or
+    drawing does changes them), the questions by key, the section's answer keys, and the HTML
+    of its questions as drawn unanswered and without errors (see :func:`draw_question`).
+
+    Valid as long as the survey does not change: the respondent pages keep one per published
+    version, section and language (``surveys.respondent.services.Instrument.parts``); anything
+    else (the designer's preview of a draft) makes one per form.
+    """
+
+    fields: tuple[tuple[str, Any], ...]
+    questions: Mapping[str, Question]
+    own: frozenset[str]
+    drawn: dict[tuple[str, bool], Markup] = dataclass_field(default_factory=dict, compare=False)
+
+
+def section_parts(survey: Survey, section: Section, language: str) -> SectionParts:
+    """The parts of the form of ``section`` in ``language`` (see :class:`SectionParts`).
 
     Every answerable question of the section gets a field (matrix rows one each, keyed by the
-    row key), so that relevance can be decided on the answers as posted; :attr:`SectionForm.items`
-    lists the ones to show. Calculations have no field.
+    row key), so that relevance can be decided on the answers as posted; calculations have
+    none.
     """
-    answers = dict(answers or {})
     language = pick_language(survey, language)
     fields: list[tuple[str, Any]] = []
     questions: dict[str, Question] = {}
@@ -761,8 +785,26 @@ def build_form(survey: Survey, section: Section, language: str,
                     item=item)))
             continue
         fields.append((q.key, _field(survey, q, language)))
-    form = SectionForm(survey, section, language, answers, fields, questions)
-    own = {k for q in section.questions for k in q.answer_keys()}
+    own = frozenset(k for q in section.questions for k in q.answer_keys())
+    return SectionParts(tuple(fields), questions, own)
+
+
+def build_form(survey: Survey, section: Section, language: str,
+               answers: Mapping[str, Any] | None = None, formdata=None,
+               parts: SectionParts | None = None) -> SectionForm:
+    """The form of ``section`` in ``language``, filled from ``answers`` or, when given, from
+    ``formdata`` (a ``MultiDict`` such as ``request.form``).
+
+    ``parts`` is ``section_parts(survey, section, language)`` when the caller keeps it for an
+    unchanging survey; without it the parts are made for this form alone.
+    :attr:`SectionForm.items` lists the questions to show.
+    """
+    answers = dict(answers or {})
+    language = pick_language(survey, language)
+    if parts is None:
+        parts = section_parts(survey, section, language)
+    form = SectionForm(survey, section, language, answers, parts)
+    own = parts.own
     form.process(formdata, data={k: v for k, v in answers.items() if k in own})
     if formdata is None:
         form.values = form.merged()
@@ -852,7 +894,36 @@ def _option_inputs(field: OneAnswer | ManyAnswer, invalid: str) -> Iterator[tupl
         yield f"<input {html_params(**attrs)}>", option_id, choice.label or choice.value
 
 
+def _blank(answer_field: Field) -> bool:
+    """True when ``answer_field`` holds nothing and has no error: drawn the same every time."""
+    return (not answer_field.errors and not answer_field.process_errors
+            and _empty(answer_field.data) and not getattr(answer_field, "raw", ""))
+
+
 def draw_question(form: SectionForm, item: Shown) -> Markup:
+    """One shown question as HTML (see :func:`_draw`).
+
+    A question that holds no answer and no error is drawn the same for every respondent who
+    sees it in this language (the markup depends only on the question, the language and
+    whether the page's answers have just revealed it), so it is drawn once and kept in the
+    form's parts: a page is usually first shown unanswered. The parts of a published version
+    are kept per version, section and language; anything answered or in error is drawn anew.
+    """
+    if item.kind == "matrix":
+        blank = all(_blank(row.field) for row in item.rows)
+    else:
+        blank = item.field is None or _blank(item.field)
+    if not blank:
+        return _draw(form, item)
+    key = (item.question.key, item.revealed)
+    found = form.parts.drawn.get(key)
+    if found is None:
+        # Bounded: at most two entries (revealed or not) per question of the section.
+        found = form.parts.drawn[key] = _draw(form, item)
+    return found
+
+
+def _draw(form: SectionForm, item: Shown) -> Markup:
     """One shown question as HTML: a note; radio buttons, checkboxes or a Likert scale in a
     fieldset with a legend; a matrix (a fieldset of row fieldsets); or a labelled input, with
     its hint and errors tied to it by ``aria-describedby``."""

@@ -21,9 +21,17 @@ RETURNS = ("consent", "review", "resume", "done")
 class _RespondentForm(FlaskForm):
     """The respondent pages' controls: a form that does not validate is refused with 400 and
     its messages are never shown, so WTForms' own message catalogue is not loaded (Flask-WTF
-    would parse it for every request that builds a form)."""
+    would parse it for every request that builds a form).
+
+    No CSRF field of their own: the app's ``CSRFProtect`` checks the token of every POST before
+    the view runs (a missing or wrong token is the "expired form" page), and the pages write
+    the token with ``csrf_token()``. A form's own field would sign a fresh token on every post
+    and check the one already checked.
+    """
 
     class Meta:
+        csrf = False
+
         def get_translations(self, form):  # noqa: ARG002
             return None
 
@@ -52,7 +60,3 @@ class LanguageForm(_RespondentForm):
 
     language = StringField(validators=[DataRequired(), AnyOf(LANGUAGES)])
     back = StringField(validators=[DataRequired(), AnyOf(RETURNS)])
-
-
-class SubmitForm(_RespondentForm):
-    """The review page's Send button (its CSRF token)."""

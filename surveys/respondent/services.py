@@ -43,7 +43,7 @@ from monitor.extensions import db
 from surveys import rendering
 from surveys.fieldwork_models import Answer, Invitation, RespondentSession, Response
 from surveys.models import SurveyVersion
-from surveys.rendering import SectionForm
+from surveys.rendering import SectionForm, SectionParts
 from surveys.schema import LANGUAGES, QuestionType, Section, Survey, Text
 from surveys.tokens import looks_like_token, new_token, token_hash
 
@@ -132,6 +132,10 @@ class Instrument:
 
     A cached instrument is shared by every request of the process: nothing may change it (the
     forms and pages built from it only read it).
+
+    ``kinds`` (how each stored answer is read) and the sections' form parts (see
+    :meth:`parts`) are worked out once per instrument: a cached instrument is a published
+    version's, which never changes; one that is not cached (a draft's) lives for one request.
     """
 
     version_id: int
@@ -139,9 +143,29 @@ class Instrument:
     pages: Survey
     consent_key: str | None
     intro: tuple[Text, ...]
+    kinds: Mapping[str, QuestionType] = field(default_factory=dict)
+    _parts: dict[tuple[int, str], SectionParts] = field(default_factory=dict, compare=False,
+                                                         repr=False)
 
     def section_index(self, key: str) -> int | None:
         return next((i for i, s in enumerate(self.pages.sections) if s.key == key), None)
+
+    def parts(self, index: int, language: str) -> SectionParts:
+        """The form parts of page ``index`` in ``language``, made once: WTForms' unbound
+        fields (labels, options, messages in that language) and the unanswered questions'
+        HTML. Bounded by the pages times the three languages."""
+        language = rendering.pick_language(self.pages, language)
+        found = self._parts.get((index, language))
+        if found is None:
+            found = self._parts[index, language] = rendering.section_parts(
+                self.pages, self.pages.sections[index], language)
+        return found
+
+    def form(self, index: int, language: str, answers: Mapping[str, Any],
+             formdata=None) -> SectionForm:
+        """The form of page ``index`` (see ``rendering.build_form``), from the kept parts."""
+        return rendering.build_form(self.pages, self.pages.sections[index], language, answers,
+                                    formdata=formdata, parts=self.parts(index, language))
 
 
 class _InstrumentCache:
@@ -230,7 +254,7 @@ def prepare(version_id: int, full: Survey) -> Instrument:
             pages.sections.remove(section)
         break
     return Instrument(version_id=version_id, full=full, pages=pages, consent_key=consent_key,
-                      intro=tuple(intro))
+                      intro=tuple(intro), kinds=rendering.answer_kinds(full))
 
 
 # --- what a request reads: plain values, never ORM objects ------------------------------------
@@ -492,7 +516,8 @@ class Visit:
         or when first used)."""
         if self._answers is None:
             if self._stored is not None:
-                self._answers = rendering.answers_from_json(self.instrument.full, self._stored)
+                self._answers = rendering.answers_from_json(self.instrument.full, self._stored,
+                                                            self.instrument.kinds)
             else:
                 self._answers = stored_answers(self.response.id, self.instrument.full)
         return self._answers
@@ -801,8 +826,8 @@ def check_all(visit: Visit) -> None:
     Raises:
         AnswersInvalid: the first page with errors, with its form (messages included).
     """
-    for index, section in pages(visit):
-        form = rendering.build_form(visit.survey, section, visit.language, visit.answers)
+    for index, _section in pages(visit):
+        form = visit.instrument.form(index, visit.language, visit.answers)
         if not form.validate():
             raise AnswersInvalid(index, form)
 

@@ -248,7 +248,7 @@ def _consent_page(visit: Visit, confirm: bool):
         title=survey.text(survey.title, lang),
         description=survey.text(survey.description, lang) if survey.description else "",
         intro=[survey.text(text, lang) for text in visit.instrument.intro],
-        languages=_languages(survey), form=forms.ConsentForm(), back="consent")
+        languages=_languages(survey), back="consent")
 
 
 # --- a page of the survey --------------------------------------------------------------------
@@ -264,9 +264,8 @@ def section(key: str):
     if index is None or not rendering.visible_questions(
             visit.survey, visit.survey.sections[index], visit.answers):
         return redirect(url_for(".resume"), 303)
-    page = visit.survey.sections[index]
     if request.method == "GET":
-        form = rendering.build_form(visit.survey, page, visit.language, visit.answers)
+        form = visit.instrument.form(index, visit.language, visit.answers)
         return _section_page(visit, index, form, from_review=request.args.get("review") == "1")
 
     data = inputs.posted_form()
@@ -274,7 +273,7 @@ def section(key: str):
     if not controls.validate():
         abort(400)
     from_review = controls.review.data == "1"
-    form = rendering.build_form(visit.survey, page, visit.language, visit.answers, formdata=data)
+    form = visit.instrument.form(index, visit.language, visit.answers, formdata=data)
     answers, too_long = _draft_answers(visit, form)
     action = controls.action.data
 
@@ -305,8 +304,7 @@ def section(key: str):
     if too_long:
         db.session.commit()
         i18n.use_language(visit.language)
-        form = rendering.build_form(visit.survey, page, visit.language, visit.answers,
-                                    formdata=data)
+        form = visit.instrument.form(index, visit.language, visit.answers, formdata=data)
         _mark_too_long(form, too_long)
         return _section_page(visit, index, form, from_review, status=422)
     if action == "save":
@@ -385,18 +383,16 @@ def review():
     return render_template("surveys/respondent/review.html", pages=pages,
                            survey_title=visit.survey.text(visit.instrument.full.title,
                                                           visit.language),
-                           form=forms.SubmitForm(), languages=_languages(visit.instrument.full),
-                           back="review")
+                           languages=_languages(visit.instrument.full), back="review")
 
 
 @bp.post("/submit")
 @public
 def submit():
-    """Send the answers, exactly once: a repeat of this request shows the same thanks."""
+    """Send the answers, exactly once: a repeat of this request shows the same thanks. (The
+    form has nothing but its CSRF token, which ``CSRFProtect`` checked before this view.)"""
     visit = _visit()
-    form = forms.SubmitForm(formdata=inputs.posted_form())
-    if not form.validate():
-        abort(400)
+    inputs.posted_form()  # refuses a body that is not UTF-8, as every respondent post does
     try:
         services.submit(visit)
     except services.AnswersInvalid as invalid:

@@ -233,6 +233,103 @@ def test_quick_html_params_write_what_wtforms_writes(attributes):
     assert str(rendering.html_params(**attributes)) == str(wtforms_html_params(**attributes))
 
 
+@pytest.mark.parametrize("language", ["uk", "en"])
+def test_questions_drawn_from_the_kept_parts_match_a_fresh_drawing(app, language):
+    """The unanswered questions' HTML is kept with the section's parts: a form from the same
+    parts, blank or answered, draws what a form made from scratch draws."""
+    survey = every_type()
+    section = survey.sections[0]
+    answered = MultiDict([("people", "3"), ("agreed", "yes"), ("several", "o2"),
+                          ("grid_a", "1"), ("story", "mine")])
+    with app.test_request_context():
+        parts = rendering.section_parts(survey, section, language)
+        for formdata in (None, None, answered, None, MultiDict([("people", "x")])):
+            kept = rendering.build_form(survey, section, language, formdata=formdata,
+                                        parts=parts)
+            fresh = rendering.build_form(survey, section, language, formdata=formdata)
+            if formdata is not None:
+                kept.validate()
+                fresh.validate()
+            assert [str(kept.draw(i)) for i in kept.items] == \
+                [str(fresh.draw(i)) for i in fresh.items]
+        assert parts.drawn  # the blank questions were kept
+        assert all(not str(html).count("checked") for html in parts.drawn.values())
+
+
+def test_published_instruments_keep_their_form_parts_per_page_and_language(factory):
+    version = make_version(factory)
+    instrument = services.instrument_for(version)
+    parts = instrument.parts(0, "uk")
+    assert instrument.parts(0, "uk") is parts
+    assert instrument.parts(0, "en") is not parts
+    assert instrument.parts(1, "uk") is not parts
+    assert services.instrument_for(version).parts(0, "uk") is parts
+
+
+def test_a_new_version_is_never_drawn_from_the_old_versions_parts(app, client, factory):
+    """A new published version has its own instrument and parts: a question changed in it
+    shows, even while the old version's parts are kept."""
+    old = make_version(factory)
+    open_link(client, make_link(factory, version=old))
+    consent(client)
+    assert "How old are you?" in text(client.get("/r/s/about", headers={"Accept-Language": "en"}))
+    definition = old.schema()
+    definition.sections[1].questions[0].label = {"uk": "Вік?", "ru": "Возраст?", "en": "Your age?"}
+    draft = versions.start_draft(old.survey)
+    versions.save_draft(draft, definition)
+    versions.publish(draft)
+    db.session.commit()
+    other = app.test_client()
+    open_link(other, make_link(factory, version=draft))
+    consent(other)
+    page = text(other.get("/r/s/about"))
+    assert "Your age?" in page or "Вік?" in page
+    assert "How old are you?" not in page
+    assert services.instrument_for(draft).parts(0, "uk") is not \
+        services.instrument_for(old).parts(0, "uk")
+
+
+def test_a_draft_instruments_parts_live_for_one_request(factory):
+    version = make_version(factory)
+    draft = versions.start_draft(version.survey)
+    db.session.commit()
+    first = services.instrument_for(draft)
+    assert services.instrument_for(draft).parts(0, "uk") is not first.parts(0, "uk")
+
+
+def test_respondent_posts_need_the_csrf_token(database_url, _schema, factory):
+    """The respondent's forms carry no CSRF field of their own: the app's CSRF protection
+    refuses every post without the page's token (the "expired form" page) and accepts it with."""
+    from tests.conftest import make_app
+
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        try:
+            _walk_with_and_without_tokens(app, make_link(factory))
+        finally:
+            db.session.remove()
+            db.engine.dispose()  # this app's own engine: close its connections now
+
+
+def _walk_with_and_without_tokens(app, link) -> None:
+    from tests.surveys.respondent_support import csrf_token
+
+    client = app.test_client()
+    open_link(client, link)
+    page = text(client.get("/r/consent"))
+    assert client.post("/r/consent", data={"choice": "yes"}).status_code == 400
+    assert response_of(link).consent is None
+    given = client.post("/r/consent", data={"choice": "yes", "csrf_token": csrf_token(page)})
+    assert given.status_code == 303
+    page = text(client.get(given.headers["Location"]))
+    assert client.post("/r/s/about", data={"action": "next", "age": "30"}).status_code == 400
+    saved = client.post("/r/s/about", data={"action": "save", "age": "30",
+                                            "csrf_token": csrf_token(page)})
+    assert saved.status_code == 303
+    assert client.post("/r/submit").status_code == 400
+    assert response_of(link).status == "draft"
+
+
 def test_a_page_with_errors_still_links_the_summary_to_the_fields(client, factory):
     link = make_link(factory)
     open_link(client, link)
