@@ -17,9 +17,12 @@ data, not silently missing), carrying:
   logarithm, the scale on which the demo's truth says caseload confounds; empty for a caseload of
   0), and the region.
 
-Built with one query per table into DataFrames and pandas merges; no ORM object per row. The
-module lives in ``monitor`` because it reads the tables that ``monitor`` and ``surveys`` own; what
-it returns is plain pandas, which ``analysis`` takes from here.
+Built with one query per table, each streamed in chunks into typed columns (``surveys.frames``;
+no ORM object or Row kept per row), and positional look-ups: every column is computed against the
+invitations in the dataset's order and the columns are put side by side once, so memory grows
+linearly with the invitations times the columns. The module lives in ``monitor`` because it
+reads the tables that ``monitor`` and ``surveys`` own; what it returns is plain pandas, which
+``analysis`` takes from here.
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ from monitor.models import (
     TrainingAttendance,
     TrainingSession,
 )
-from surveys.answers_frame import answers_frame, typed_answers
+from surveys.answers_frame import answers_frame
+from surveys.frames import read_frame
 from surveys.fieldwork_models import Invitation
 from surveys.models import Survey, SurveyVersion
 from surveys.schema import Survey as SurveySchema
@@ -96,26 +100,30 @@ def build_dataset(survey_id: int, cutoff: Cutoff = "episode_start") -> AnalyticD
     if invitations.empty:
         raise DatasetError("This survey has no invitations yet: plan its follow-up waves first.")
 
-    answers = answers_frame(survey_id)
-    typed = typed_answers(definition, answers)
-    scored = apply_scores(definition, typed)
+    # Columns are computed against the sorted invitations and put side by side at the end (one
+    # copy of the frame), instead of merge after merge copying the whole frame each time.
+    answers = answers_frame(survey_id, survey=definition)
+    scored = apply_scores(definition, answers)
     ordinal = item_scores(definition, answers, reverse=False).add_suffix("__item")
-    scored = pd.concat([scored, ordinal], axis=1)
-    scored = (scored.drop(columns=["wave", "person_id", "provider_id"], errors="ignore")
+    scored = (pd.concat([scored, ordinal], axis=1)
+              .drop(columns=["wave", "person_id", "provider_id"], errors="ignore")
               .rename(columns={"status": "response_status"}))
-
-    frame = invitations.merge(scored, how="left", on="invitation_id")
-    frame["responded"] = (frame["status"] == "completed").astype("int64")
-    frame["consent_refused"] = (frame["status"] == "declined").astype("int64")
+    del answers, ordinal
+    parts = [invitations, _lookup(invitations["invitation_id"], scored, "invitation_id")]
+    del scored
+    status = invitations["status"]
+    parts.append(pd.DataFrame({"responded": (status == "completed").astype("int64"),
+                               "consent_refused": (status == "declined").astype("int64")}))
     if survey.audience == "person":
-        frame = _with_person_context(frame, survey_id, cutoff)
+        parts.append(_person_context(invitations, survey_id, cutoff))
         covariates = PERSON_COVARIATES + ("pilot_region", "provider_caseload", "log2_caseload")
         clusters = ("main_provider_id", "organisation_id", "region_id")
     else:
-        frame = _with_provider_context(frame)
+        parts.append(_provider_context(invitations))
         covariates = PROVIDER_COVARIATES + ("pilot_region",)
         clusters = ("provider_id", "organisation_id", "region_id")
-    frame = frame.sort_values(["respondent_key", "wave_months"], kind="stable").reset_index(drop=True)
+    frame = pd.concat(parts, axis=1)
+    del parts
     binary = tuple(q.key for q in definition.questions()
                    if q.key in frame.columns and _is_binary(frame[q.key]))
     waves = tuple(frame.drop_duplicates("wave").sort_values("wave_months")["wave"])
@@ -139,6 +147,7 @@ def _latest_published(survey_id: int) -> SurveySchema:
 
 
 def _invitations(survey_id: int) -> pd.DataFrame:
+    """The invitations of the survey's plans, in the dataset's order (respondent, then wave)."""
     versions = select(SurveyVersion.id).where(SurveyVersion.survey_id == survey_id)
     stmt = (
         select(Invitation.id.label("invitation_id"), Invitation.plan_id, Invitation.wave,
@@ -150,47 +159,57 @@ def _invitations(survey_id: int) -> pd.DataFrame:
         .join(PlanWave, (PlanWave.plan_id == Invitation.plan_id) & (PlanWave.name == Invitation.wave))
         .outerjoin(Region, Region.id == Invitation.region_id)
         .where(FollowUpPlan.survey_version_id.in_(versions))
+        .order_by(Invitation.id)
     )
-    frame = _frame(stmt)
-    frame["ref_date"] = pd.to_datetime(frame["ref_date"])
+    frame = read_frame(stmt, text=("wave", "respondent_key", "region", "status"),
+                       dates=("anchor_date", "ref_date"))
     frame["ref_year"] = frame["ref_date"].dt.year.astype("int64")
     frame["pilot_region"] = (frame["joined_year"] <= PILOT_UNTIL_YEAR).astype("int64")
-    started = _frame(select(TrainingSession.region_id, func.min(TrainingSession.held_on).label("first_training"))
-                     .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
-                     .where(TrainingAttendance.hours_attended > 0)
-                     .group_by(TrainingSession.region_id))
-    started["region_training_year"] = pd.to_datetime(started["first_training"]).dt.year.astype("Int64")
-    frame = frame.merge(started[["region_id", "region_training_year"]], how="left", on="region_id")
-    return frame.drop(columns=["joined_year"])
+    started = read_frame(select(TrainingSession.region_id,
+                                func.min(TrainingSession.held_on).label("first_training"))
+                         .join(TrainingAttendance, TrainingAttendance.session_id == TrainingSession.id)
+                         .where(TrainingAttendance.hours_attended > 0)
+                         .group_by(TrainingSession.region_id), dates=("first_training",))
+    started["region_training_year"] = started["first_training"].dt.year.astype("Int64")
+    frame["region_training_year"] = _lookup(frame["region_id"], started[["region_id", "region_training_year"]],
+                                            "region_id")["region_training_year"].astype("Int64")
+    frame = frame.drop(columns=["joined_year"])
+    return frame.sort_values(["respondent_key", "wave_months"], kind="stable", ignore_index=True)
 
 
-def _with_person_context(frame: pd.DataFrame, survey_id: int, cutoff: Cutoff) -> pd.DataFrame:
+def _person_context(frame: pd.DataFrame, survey_id: int, cutoff: Cutoff) -> pd.DataFrame:
+    """Exposure, covariates, main provider, its organisation and caseload, per row of ``frame``."""
     invited = _invited(survey_id, Invitation.person_id)
-    covariates = _frame(select(AssistedPerson.id.label("person_id"),
-                               *(getattr(AssistedPerson, c) for c in PERSON_COVARIATES))
-                        .where(AssistedPerson.id.in_(invited)))
+    covariates = read_frame(select(AssistedPerson.id.label("person_id"),
+                                   *(getattr(AssistedPerson, c) for c in PERSON_COVARIATES))
+                            .where(AssistedPerson.id.in_(invited)), text=PERSON_COVARIATES)
     # The main provider is the provider of the person's first episode (earliest start, then id).
-    episodes = _frame(select(AssistanceEpisode.person_id, AssistanceEpisode.provider_id)
-                      .where(AssistanceEpisode.person_id.in_(invited))
-                      .order_by(AssistanceEpisode.person_id, AssistanceEpisode.started_on, AssistanceEpisode.id))
+    episodes = read_frame(select(AssistanceEpisode.person_id, AssistanceEpisode.provider_id)
+                          .where(AssistanceEpisode.person_id.in_(invited))
+                          .order_by(AssistanceEpisode.person_id, AssistanceEpisode.started_on,
+                                    AssistanceEpisode.id))
     main = (episodes.drop_duplicates("person_id")
             .rename(columns={"provider_id": "main_provider_id"}))
-    caseload = _frame(select(AssistanceEpisode.provider_id.label("main_provider_id"),
-                             func.count().label("provider_caseload"))
-                      .group_by(AssistanceEpisode.provider_id))
-    providers = _frame(select(Provider.id.label("main_provider_id"), Provider.organisation_id,
-                              Provider.profession.label("main_provider_profession")))
-    exposure = exposure_frame(frame[["person_id", "ref_date"]].astype({"person_id": "int64"}), cutoff)
-    out = frame.join(exposure.drop(columns=["person_id", "ref_date"]))
-    out["trained"] = out["trained"].astype("int64")
-    out = (out.merge(covariates, how="left", on="person_id")
-              .merge(main, how="left", on="person_id")
-              .merge(caseload, how="left", on="main_provider_id")
-              .merge(providers, how="left", on="main_provider_id"))
-    out["provider_caseload"] = out["provider_caseload"].fillna(0).astype("int64")
-    caseload = out["provider_caseload"].to_numpy(dtype=float)
-    out["log2_caseload"] = np.log2(caseload, out=np.full(len(out), np.nan), where=caseload > 0)
-    return out
+    del episodes
+    caseload = read_frame(select(AssistanceEpisode.provider_id.label("main_provider_id"),
+                                 func.count().label("provider_caseload"))
+                          .group_by(AssistanceEpisode.provider_id))
+    providers = read_frame(select(Provider.id.label("main_provider_id"), Provider.organisation_id,
+                                  Provider.profession.label("main_provider_profession")),
+                           text=("main_provider_profession",))
+    requests = frame[["person_id", "ref_date"]].astype({"person_id": "int64"})
+    exposure = exposure_frame(requests, cutoff).drop(columns=["person_id", "ref_date"])
+    exposure["trained"] = exposure["trained"].astype("int64")
+    person = frame["person_id"]
+    context = pd.concat([_lookup(person, covariates, "person_id"),
+                         _lookup(person, main, "person_id")], axis=1)
+    provider = context["main_provider_id"]
+    context["provider_caseload"] = (_lookup(provider, caseload, "main_provider_id")["provider_caseload"]
+                                    .fillna(0).astype("int64"))
+    context = pd.concat([context, _lookup(provider, providers, "main_provider_id")], axis=1)
+    counts = context["provider_caseload"].to_numpy(dtype=float)
+    context["log2_caseload"] = np.log2(counts, out=np.full(len(counts), np.nan), where=counts > 0)
+    return pd.concat([exposure, context], axis=1)
 
 
 def _invited(survey_id: int, column):
@@ -200,32 +219,42 @@ def _invited(survey_id: int, column):
     return select(column).where(Invitation.plan_id.in_(plans), column.is_not(None)).distinct()
 
 
-def _with_provider_context(frame: pd.DataFrame) -> pd.DataFrame:
-    providers = _frame(select(Provider.id.label("provider_id"), Provider.profession, Provider.organisation_id))
-    attended = _frame(
+def _provider_context(frame: pd.DataFrame) -> pd.DataFrame:
+    """The provider's own training before the wave, profession and organisation, per row."""
+    providers = read_frame(select(Provider.id.label("provider_id"), Provider.profession,
+                                  Provider.organisation_id), text=("profession",))
+    attended = read_frame(
         select(TrainingAttendance.provider_id, TrainingSession.held_on, TrainingAttendance.hours_attended)
         .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
-        .where(TrainingAttendance.hours_attended > 0))
-    attended["held_on"] = pd.to_datetime(attended["held_on"])
+        .where(TrainingAttendance.hours_attended > 0), dates=("held_on",))
     keys = frame[["invitation_id", "provider_id", "ref_date"]].astype({"provider_id": "int64"})
     pairs = keys.merge(attended, on="provider_id", how="inner")
     pairs = pairs[pairs["held_on"] < pairs["ref_date"]]  # strictly before, as for persons
     per = pairs.groupby("invitation_id").agg(training_hours=("hours_attended", "sum"),
-                                             last_training=("held_on", "max"))
-    out = frame.merge(per, how="left", left_on="invitation_id", right_index=True)
-    out["training_hours"] = out["training_hours"].fillna(0.0)
+                                             last_training=("held_on", "max")).reset_index()
+    out = _lookup(frame["invitation_id"], per, "invitation_id")
+    out["training_hours"] = out["training_hours"].fillna(0.0).astype("float64")
     out["trained"] = (out["training_hours"] > 0).astype("int64")
-    out["months_since_training"] = (out["ref_date"] - out["last_training"]).dt.days / DAYS_PER_MONTH
-    return out.drop(columns=["last_training"]).merge(providers, how="left", on="provider_id")
+    out["months_since_training"] = (frame["ref_date"] - out["last_training"]).dt.days / DAYS_PER_MONTH
+    out = out.drop(columns=["last_training"])
+    return pd.concat([out, _lookup(frame["provider_id"], providers, "provider_id")], axis=1)
+
+
+def _lookup(keys: pd.Series, table: pd.DataFrame, on: str) -> pd.DataFrame:
+    """The rows of ``table`` (unique in ``on``) for each of ``keys``, in order, without ``on``;
+    a row of missing values where a key is missing or not in the table (as a left merge)."""
+    found = pd.Index(table[on]).get_indexer(keys.to_numpy())
+    rest = table.drop(columns=[on]).reset_index(drop=True)
+    return rest.reindex(found).reset_index(drop=True)
 
 
 def _is_binary(values: pd.Series) -> bool:
-    numbers = pd.to_numeric(values, errors="coerce").dropna()
-    return not numbers.empty and bool(np.isin(numbers.unique(), [0.0, 1.0]).all()) \
-        and numbers.size == values.notna().sum()
-
-
-def _frame(stmt) -> pd.DataFrame:
-    result = db.session.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
-
+    """Whether every answer is a number and each is 0 or 1 (at least one answer)."""
+    if values.dtype.kind == "M":
+        return False
+    try:
+        _, distinct = pd.factorize(values)  # each distinct value once; NaN and None left out
+    except TypeError:  # lists (select multiple) are not numbers
+        return False
+    numbers = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce")
+    return bool(len(numbers)) and not numbers.isna().any() and bool(np.isin(numbers, [0.0, 1.0]).all())

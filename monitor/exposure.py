@@ -77,6 +77,7 @@ from sqlalchemy.dialects import postgresql
 from monitor.extensions import db
 from monitor.models import AssistanceEpisode, Provider, TrainingAttendance, TrainingSession
 from monitor.models.registry import split_codes
+from surveys.frames import read_frame
 
 #: Days in a month for ``months_since_training``: the Gregorian mean month, 365.25 / 12.
 DAYS_PER_MONTH = 30.4375
@@ -341,9 +342,11 @@ def _in_person_set(column: ColumnElement[int], person_ids: list[int]) -> ColumnE
 
 
 def _read_episode_training(person_ids: list[int], until: date, cutoff: Cutoff) -> pd.DataFrame:
-    """Run the one query of :func:`_episode_training_statement` into a normalised DataFrame."""
-    result = db.session.execute(_episode_training_statement(person_ids, until, cutoff))
-    return _normalise_rows(_result_frame(result))
+    """Run the one query of :func:`_episode_training_statement` into a normalised DataFrame
+    (streamed into typed columns: it has a row per episode and counted session)."""
+    rows = read_frame(_episode_training_statement(person_ids, until, cutoff), text=("modules",),
+                      dates=("started_on", "held_on"))
+    return _normalise_rows(rows)
 
 
 def _result_frame(result: Result) -> pd.DataFrame:

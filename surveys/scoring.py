@@ -61,11 +61,26 @@ def item_scores(survey: Survey, answers: pd.DataFrame, reverse: bool = True) -> 
     for key, item in scored_items(survey).items():
         if key not in answers.columns:
             continue
-        values = answers[key].astype("string").map(item.scores, na_action="ignore").astype(float)
+        values = option_scores(answers[key], item.scores)
         if reverse and item.reverse:
             values = item.low + item.high - values
         columns[key] = values
     return pd.DataFrame(columns, index=answers.index)
+
+
+def option_scores(values: pd.Series, scores: dict[str, float]) -> pd.Series:
+    """Each answer's option score (NaN for a missing answer or one that is not an option).
+
+    Answers are compared as text (a number 3 matches an option "3"); each distinct answer is
+    looked up once, which matters on a column of millions of answers sharing a few values.
+    """
+    try:
+        codes, uniques = pd.factorize(values)
+    except TypeError:  # unhashable answers (lists) are not options: compare them one by one
+        return values.astype("string").map(scores, na_action="ignore").astype(float)
+    lookup = pd.Series(uniques, dtype=object).astype("string").map(scores, na_action="ignore")
+    table = np.append(lookup.to_numpy(dtype=float, na_value=np.nan), np.nan)
+    return pd.Series(table[codes], index=values.index, name=values.name)
 
 
 def scale_score(score: Score, items: pd.DataFrame) -> pd.Series:
