@@ -22,6 +22,9 @@ from analysis.results import AnalysisError, EffectResult, EffectSize
 from analysis.small_samples import check_options, switch_if_small
 
 FEW_CLUSTERS = 40
+#: The normal 97.5% quantile: the average marginal effect's interval is a z interval, as the
+#: delta-method margins of statsmodels give it.
+_Z975 = 1.959963984540054
 
 
 @quiet
@@ -206,9 +209,10 @@ def _logit(prep: Prepared, *, maxiter: int, summary: bool = True) -> EffectResul
     converged = bool(fitted.mle_retvals.get("converged", True))
     binary = prep.exposure_info.binary
     with captured_warnings() as me_notes:
-        margeff = fitted.get_margeff(at="overall", dummy=binary)
-        k = list(prep.X.columns).index(prep.exposure) - 1  # margins leave out the intercept
-        ame, (ame_low, ame_high) = float(margeff.margeff[k]), margeff.conf_int()[k]
+        ame, ame_se = average_marginal_effect(
+            np.asarray(fitted.params, dtype=float), np.asarray(fitted.cov_params(), dtype=float),
+            prep.X.to_numpy(dtype=float), list(prep.X.columns).index(prep.exposure), binary=binary)
+        ame_low, ame_high = ame - _Z975 * ame_se, ame + _Z975 * ame_se
     est = float(fitted.params[prep.exposure])
     ci = fitted.conf_int().loc[prep.exposure]
     sizes = [EffectSize("odds_ratio", safe_exp(est), safe_exp(float(ci.iloc[0])), safe_exp(float(ci.iloc[1]))),
@@ -219,7 +223,7 @@ def _logit(prep: Prepared, *, maxiter: int, summary: bool = True) -> EffectResul
         "std_error_type": ("cluster-robust (CR1), by " + repr(prep.cluster)) if prep.groups is not None
         else "model-based (inverse information)",
         "average_marginal_effect": {
-            "value": ame, "std_error": float(margeff.margeff_se[k]),
+            "value": ame, "std_error": ame_se,
             "kind": "discrete change 0 to 1, averaged over everyone (standardised risk difference)" if binary
             else "derivative of the probability, averaged over everyone"},
         "unadjusted_odds_ratio": _unadjusted_or(prep) if binary else None,
@@ -227,6 +231,46 @@ def _logit(prep: Prepared, *, maxiter: int, summary: bool = True) -> EffectResul
     return model_result(prep, fitted, method="logit", scale="log_odds", effect_sizes=tuple(sizes),
                         warnings_=notes + me_notes + _few_clusters_note(prep), converged=converged,
                         details=details, summary=summary)
+
+
+def average_marginal_effect(params: np.ndarray, cov: np.ndarray, X: np.ndarray, k: int, *,
+                            binary: bool) -> tuple[float, float]:
+    """The average marginal effect of column ``k`` of ``X`` in a logistic model, and its SE.
+
+    For a binary (0/1) column, the discrete change: the mean over everyone of P(y | x, column
+    set to 1) - P(y | x, column set to 0), a covariate-standardised risk difference; otherwise
+    the derivative of P(y | x) in the column, averaged over everyone. The SE is the delta
+    method's, sqrt(g' V g), with the analytic gradient g of that mean in the coefficients and
+    ``cov`` as V, so it is cluster-robust when the fit's covariance is. These are the estimate
+    and SE of statsmodels' ``get_margeff(at="overall")`` for this one column, computed without
+    its numerical Jacobian over every regressor: memory is a few vectors of length n.
+    """
+    xb = X @ params
+    n = len(xb)
+    if binary:
+        t = X[:, k]
+        p1 = _expit(xb + (1.0 - t) * params[k])
+        p0 = _expit(xb - t * params[k])
+        d1, d0 = p1 * (1.0 - p1), p0 * (1.0 - p0)
+        estimate = float(np.mean(p1 - p0))
+        # d/db of F(x1'b) - F(x0'b) is f1 x1 - f0 x0: x1 and x0 are x with column k at 1 and at 0.
+        gradient = X.T @ (d1 - d0) / n
+        gradient[k] = float(np.mean(d1))
+    else:
+        p = _expit(xb)
+        density = p * (1.0 - p)
+        estimate = float(params[k] * np.mean(density))
+        # d/db of b_k f(x'b) is b_k f'(x'b) x + f(x'b) e_k, with f' = f (1 - 2p) for the logistic.
+        gradient = params[k] * (X.T @ (density * (1.0 - 2.0 * p))) / n
+        gradient[k] += float(np.mean(density))
+    variance = float(gradient @ cov @ gradient)
+    return estimate, math.sqrt(variance) if variance > 0 else math.nan
+
+
+def _expit(values: np.ndarray) -> np.ndarray:
+    from scipy.special import expit
+
+    return expit(values)
 
 
 def _unadjusted_or(prep: Prepared) -> dict[str, float]:

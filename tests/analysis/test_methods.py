@@ -157,3 +157,36 @@ def test_importing_analysis_does_not_import_statsmodels():
     code = "import analysis, sys; print(any(m.startswith(('statsmodels', 'scipy')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("clustered", [True, False])
+def test_logit_marginal_effect_of_the_exposure_agrees_with_statsmodels_margins(binary, clustered):
+    # The AME is computed for the exposure alone, analytically; statsmodels' get_margeff (a
+    # numerical Jacobian over every regressor) is the independent reference for estimate and SE.
+    from statsmodels.discrete.discrete_model import Logit
+
+    rng = np.random.default_rng(11 + binary + 2 * clustered)
+    n, groups = 1500, 30
+    cluster = rng.integers(0, groups, n)
+    age = rng.normal(35, 9, n)
+    region = rng.choice(["north", "south", "east"], n)
+    exposure = rng.binomial(1, 0.4, n).astype(float) if binary else rng.gamma(2.0, 4.0, n)
+    shared = rng.normal(0, 0.5, groups)[cluster]
+    eta = -0.8 + (0.7 if binary else 0.06) * exposure + 0.03 * (age - 35) + 0.4 * (region == "south") + shared
+    df = pd.DataFrame({"y": rng.binomial(1, 1 / (1 + np.exp(-eta))), "t": exposure, "age": age,
+                       "region": region, "g": cluster})
+    result = estimate_effect(df, "y", "t", ["age", "region"], "g" if clustered else None, method="logit")
+
+    X = pd.DataFrame({"Intercept": 1.0, "t": df["t"], "age": df["age"],
+                      "region[north]": (df["region"] == "north") * 1.0,
+                      "region[south]": (df["region"] == "south") * 1.0})
+    model = Logit(df["y"], X)
+    fitted = (model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": df["g"]}, use_t=True) if clustered
+              else model.fit(disp=0))
+    margins = fitted.get_margeff(at="overall", dummy=binary)
+    low, high = margins.conf_int()[0]
+    ame = next(s for s in result.effect_sizes if s.name == "average_marginal_effect")
+    assert ame.value == pytest.approx(margins.margeff[0], rel=1e-6)
+    assert result.details["average_marginal_effect"]["std_error"] == pytest.approx(margins.margeff_se[0], rel=1e-4)
+    assert (ame.ci_low, ame.ci_high) == pytest.approx((low, high), rel=1e-4)
