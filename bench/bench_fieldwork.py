@@ -39,14 +39,15 @@ on the machine, the CPU per response much less):
   response, its 7 synced commits (bare: 5) and the ceiling's 5 ms included, i.e. roughly 1 ms
   of CPU per request for everything a respondent page does.
 * The platform spends 35-38 ms of server CPU per response (38-41 before the form parts were
-  kept per published version). Measured in one process with the test client it is 18-20 ms
-  (22-24 before); the rest is gunicorn, HTTP parsing, and two workers and the client sharing
-  two cores and their caches. In one process a request costs 0.9-1.7 ms: about 30 % Flask and
-  Werkzeug around the view (request context, the signed session cookie read and written, the
-  CSRF check, hooks, headers, the database session's teardown), 20 % Jinja, 25 % SQL (30
-  statements a response, SQLAlchemy Core adding about 25 us a statement over the driver, and
-  7 commits), 8 % forms, the rest the views' own logic.
-  No single part is large: the remaining cost is spread over every layer of every request.
+  kept per published version: 5-10 % less, about as much as the noise). Measured in one
+  process with the test client it is about 20 ms (21-22 before); the rest is gunicorn, HTTP
+  parsing, and two workers and the client sharing two cores and their caches.
+* In one process a request costs 0.9-1.9 ms: about 30 % Flask and Werkzeug around the view
+  (request context, the signed session cookie read and written, the CSRF check, hooks,
+  headers, the database session's teardown), 20 % Jinja, 25 % SQL (30 statements a response,
+  SQLAlchemy Core adding about 25 us a statement over the driver, and 7 commits), 8 % forms,
+  the rest the views' own logic. No single part is large: the remaining cost is spread over
+  every layer of every request.
 * So 0.5x needs the platform's server CPU per response cut by about half again, without
   dropping a request (PRG, consent, review and thanks are the product). That means leaving the
   general stack on this path: page skeletons pre-rendered per published version, page and
