@@ -31,7 +31,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from monitor.auth.access import public
 from monitor.extensions import db
 from surveys import rendering
-from surveys.respondent import bp, forms, i18n, inputs, services, summary
+from surveys.respondent import bp, forms, i18n, inputs, previews, services, summary
 from surveys.respondent.services import REVIEW, Visit
 from surveys.schema import LANGUAGE_NAMES, LANGUAGES, QuestionType, Survey
 
@@ -156,7 +156,10 @@ def _languages(survey: Survey | None) -> list[str]:
 @public
 def open_link(token: str):
     """Exchange the link's token for a session and leave the token's URL at once, for where
-    the respondent is (the consent page the first time)."""
+    the respondent is (the consent page the first time). A link preview gets a neutral page and
+    opens nothing."""
+    if previews.is_preview_fetch(request.method, request.user_agent.string):
+        return _notice_page("preview", 200)
     try:
         session_id, visit = services.open_link(token, request.remote_addr, _session_id())
     except services.TooManyAttempts:

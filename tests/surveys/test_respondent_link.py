@@ -44,6 +44,32 @@ def test_a_link_becomes_a_session_and_the_token_leaves_the_url(client, factory):
     assert page.request.path == "/r/consent"
 
 
+@pytest.mark.parametrize(("method", "agent"), [
+    ("GET", "TelegramBot (like TwitterBot)"),
+    ("GET", "WhatsApp/2.23.20.0 A"),
+    ("GET", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"),
+    ("GET", "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)"),
+    ("GET", "Viber/20.0"),
+    ("HEAD", "Mozilla/5.0 (Linux; Android 10) Chrome/120.0 Mobile Safari/537.36"),
+])
+def test_a_link_preview_opens_nothing_and_shows_no_title(client, factory, method, agent):
+    """A chat app drawing a preview card must not open the invitation nor show what it is."""
+    link = make_link(factory)
+    response = client.open(link.url, method=method, headers={"User-Agent": agent})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert invitation_of(link).status == "pending" and invitation_of(link).opened_at is None
+    assert db.session.scalar(select(func.count()).select_from(RespondentSession)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    if method == "GET":
+        page = text(response)
+        assert "<title>Опитування</title>" in page
+        assert "Follow-up" not in page  # the survey's title (every language says it so here)
+    # The respondent's own browser, afterwards, opens it as usual.
+    opened = client.get(link.url, headers={"User-Agent": "Mozilla/5.0 (Linux; Android 10) Mobile"})
+    assert opened.status_code == 303 and invitation_of(link).status == "opened"
+
+
 def test_opening_twice_makes_one_response_and_ends_the_earlier_session(client, factory):
     link = make_link(factory)
     open_link(client, link)
