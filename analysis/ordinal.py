@@ -83,7 +83,7 @@ def _fit(prep: Prepared, ordered: pd.Series, *, distr: str, fit_method: str, max
         kwargs.update(cov_type="cluster", cov_kwds={"groups": pd.factorize(prep.groups)[0]}, use_t=True)
     try:
         with captured_warnings() as notes:
-            model = OrderedModel(ordered, X, distr=distr)
+            model = _with_analytic_score(OrderedModel)(ordered, X, distr=distr)
             fitted = model.fit(**kwargs)
     except Exception as exc:  # degenerate data makes the optimiser or the Hessian fail
         raise AnalysisError(f"The ordered model could not be fitted ({type(exc).__name__}: {exc}).") from exc
@@ -111,3 +111,53 @@ def _fit(prep: Prepared, ordered: pd.Series, *, distr: str, fit_method: str, max
     return model_result(prep, fitted, method="ordinal", scale="log_odds" if distr == "logit" else "probit",
                         effect_sizes=sizes if distr == "logit" else (), warnings_=notes, converged=converged,
                         details=details, summary=summary)
+
+
+def _with_analytic_score(base: type) -> type:
+    """statsmodels' OrderedModel with its score in closed form (and the Hessian from it).
+
+    OrderedModel differentiates its log-likelihood numerically: every gradient costs one
+    log-likelihood evaluation per parameter, the Hessian one per pair of parameters, and the
+    cluster-robust covariance a numerical Jacobian of the per-row scores. With the score in
+    closed form BFGS needs one pass over the rows per step, and the Hessian is the numerical
+    Jacobian of the score (one score per parameter), so the fit grows with rows times
+    parameters instead of rows times parameters squared. Same likelihood, same optimiser, same
+    estimates.
+    """
+
+    class OrderedWithScore(base):  # type: ignore[misc, valid-type]
+        def score_obs(self, params: np.ndarray) -> np.ndarray:
+            """Per-row derivatives of the log-likelihood in (coefficients, transformed thresholds).
+
+            Row i answered category y: P = F(c_y - x'b) - F(c_(y-1) - x'b), with c_(-1) = -inf,
+            c_(K-1) = +inf. In the coefficients: -x (f_upp - f_low) / P. The thresholds are
+            c_0 = t_0 and c_m = c_(m-1) + exp(t_m), so dc_m/dt_0 = 1 and dc_m/dt_j = exp(t_j)
+            for j <= m: in t_j the derivative is (f_upp [j <= y] - f_low [j <= y - 1]) w_j / P,
+            with w_0 = 1 and w_j = exp(t_j).
+            """
+            params = np.asarray(params, dtype=float)
+            low, upp = self._bounds(params)
+            prob = self.prob(low, upp) + 1e-20  # as loglikeobs guards the log
+            f_low, f_upp = self.pdf(low), self.pdf(upp)  # 0 at the infinite ends
+            k = self.k_vars
+            steps = np.exp(params[k + 1:])
+            weights = np.concatenate(([1.0], steps))
+            j = np.arange(len(weights))
+            y = np.asarray(self.endog)[:, None]
+            upper = (j <= y) * f_upp[:, None]
+            lower = (j <= y - 1) * f_low[:, None]
+            thresholds = (upper - lower) * weights / prob[:, None]
+            coefficients = -np.asarray(self.exog) * ((f_upp - f_low) / prob)[:, None]
+            return np.column_stack((coefficients, thresholds))
+
+        def score(self, params: np.ndarray) -> np.ndarray:
+            return self.score_obs(params).sum(0)
+
+        def hessian(self, params: np.ndarray) -> np.ndarray:
+            from statsmodels.tools.numdiff import approx_fprime
+
+            jacobian = approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
+            return (jacobian + jacobian.T) / 2  # symmetric, as the exact one is
+
+    OrderedWithScore.__name__ = OrderedWithScore.__qualname__ = base.__name__
+    return OrderedWithScore
