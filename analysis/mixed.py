@@ -75,6 +75,8 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
     # statsmodels' fallback L-BFGS can stop at nonsense when a variance is near zero; Powell and
     # Nelder-Mead, derivative-free, reach the boundary safely (seen on simulated data).
     fit_kwargs: dict[str, Any] = {"reml": reml, "method": ["bfgs", "powell", "nm"]}
+    if nested:
+        fit_kwargs["start_params"] = _moment_start(prep, outer)
     if maxiter:
         fit_kwargs["maxiter"] = int(maxiter)
     try:
@@ -123,6 +125,38 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
     details["coefficients"] = coefficient_table(fitted.params[fixed], fitted.bse[fixed], fitted.pvalues[fixed])
     return model_result(prep, fitted, method="mixed", effect_sizes=sizes, warnings_=notes,
                         converged=converged, details=details, summary=summary)
+
+
+def _moment_start(prep: Prepared, outer: pd.Series) -> Any:
+    """Starting values near the REML optimum, from ANOVA-type moments of the OLS residuals.
+
+    statsmodels starts every variance at the residual variance (ratios of 1); with providers as a
+    variance component within the region each likelihood evaluation solves a system the size of
+    the region's providers, so the iterations spent walking from there to ratios of 0.05-0.3
+    were most of the fit. The moments (residual variance within providers, between providers
+    within regions, between regions) are one pass over the rows; the optimiser then only
+    refines them, and its optimum is the same (the likelihood, not the start, defines it).
+    """
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    X = prep.X.to_numpy(dtype=float)
+    y = prep.y.to_numpy(dtype=float)
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = pd.Series(y - X @ beta)
+    inner = pd.Series(pd.factorize(pd.MultiIndex.from_arrays([outer.to_numpy(), prep.groups.to_numpy()]))[0])
+    within = resid.groupby(inner).transform("mean")
+    sigma2 = float(((resid - within) ** 2).sum() / max(len(resid) - inner.nunique(), 1))
+    region_mean = resid.groupby(outer.to_numpy()).transform("mean").to_numpy()
+    provider = pd.DataFrame({"mean": within.to_numpy() - region_mean, "inner": inner})
+    per = provider.groupby("inner")["mean"].agg(["first", "size"])
+    tau_inner = float(np.mean(per["first"] ** 2) - sigma2 * np.mean(1.0 / per["size"]))
+    regions = pd.Series(region_mean).groupby(outer.to_numpy()).first()
+    tau_outer = float(np.var(regions.to_numpy()))
+    floor = 0.01 * sigma2  # never start on the boundary, where the gradient is useless
+    start = MixedLMParams.from_components(
+        fe_params=beta, cov_re=np.array([[max(tau_outer, floor) / sigma2]]),
+        vcomp=np.array([max(tau_inner, floor) / sigma2]))
+    return start
 
 
 def _vc_spec(outer: pd.Series, inner: pd.Series, name: str) -> Any:
