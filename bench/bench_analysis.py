@@ -181,11 +181,24 @@ def _store(server_url: str | None) -> Iterator[_Store]:
             store.drop_all()
 
 
-def _child(*args: str, timeout: float = 1800) -> dict[str, Any]:
+def _child(*args: str, timeout: float = 1800, label: str = "") -> dict[str, Any]:
+    """Run a child step; with ``label``, say on stderr when it starts and how it ended (the full
+    run takes half an hour)."""
+    if label:
+        _progress(f"{label} ...")
     try:
-        return run_child(MODULE, *args, timeout=timeout)
+        result = run_child(MODULE, *args, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return {"error": f"stopped after {timeout:.0f} s"}
+        result = {"error": f"stopped after {timeout:.0f} s"}
+    if label:
+        ended = (f"failed: {result['error'][:100]}" if "error" in result
+                 else f"{result['seconds']:.1f} s, peak {result['peak_mb']:,.0f} MB")
+        _progress(f"{label}: {ended}")
+    return result
+
+
+def _progress(text: str) -> None:
+    print(f"  analysis: {text}", file=sys.stderr, flush=True)
 
 
 class _Run:
@@ -236,10 +249,12 @@ class _Run:
     def model(self, name: str, k: int, frame: Path, replicate: int) -> None:
         if k > 1 and (reason := self.too_big(name, k)):
             self.results[(name, k)] = {"skipped": reason}
+            _progress(f"{name} {k}x not run: {reason}")
             return
         projected = self.projection(name, k) if k > 1 else (60.0, 0.0)
         limit = max(600.0, 4 * (projected[0] if isinstance(projected, tuple) else 600.0))
-        self.results[(name, k)] = _child("model", name, str(frame), str(replicate), timeout=limit)
+        self.results[(name, k)] = _child("model", name, str(frame), str(replicate), timeout=limit,
+                                         label=f"{name} {k}x")
 
 
 def run(quick: bool = False, database_url: str | None = None) -> Outcome:
@@ -250,7 +265,7 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:
     with _blas_threads() as threads, _store(database_url) as store:
         state.threads = threads
         base = store.empty()
-        built = _child("build", demo, base)
+        built = _child("build", demo, base, label=f"building the {demo} demo")
         state.setup.append(_setup_row(f"setup: build_demo {demo}", f"{demo}, {backend}", built))
         if "error" in built:
             return Outcome(rows=state.setup, notes=[])
@@ -262,14 +277,14 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:
                 started = time.perf_counter()
                 url = store.clone(base)
                 cloned = time.perf_counter() - started
-                copied = state.results[("copy", k)] = _child("copy", url, str(k))
+                copied = state.results[("copy", k)] = _child("copy", url, str(k), label=f"copies to {k}x")
                 state.setup.append(_copy_row(k, backend, copied, cloned))
                 if "error" in copied:
                     store.drop(url)
                     why_not = "making the copies failed"
             if why_not is None:
                 state.where[k] = f"{demo} demo, {backend}" if k == 1 else f"{k}x copy, {backend}"
-                state.results[("dataset", k)] = _child("dataset", url, str(frames[k]))
+                state.results[("dataset", k)] = _child("dataset", url, str(frames[k]), label=f"dataset {k}x")
                 if url != base:
                     store.drop(url)
                 if "error" in state.results[("dataset", k)]:
@@ -278,6 +293,7 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:
             else:
                 state.where[k] = f"{k}x in memory"
                 state.results[("dataset", k)] = {"skipped": why_not}
+                _progress(f"{k}x not built in the database: {why_not}")
                 state.notes.append(f"analysis: {k}x not built in {backend}: build_dataset at {k}x: "
                                    f"{why_not}.")
                 source, replicate_by = frames[1], k
