@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from monitor.extensions import db
@@ -61,7 +62,7 @@ def walk_preview(page, lang: str, name: str, viewport_name: str) -> int:
     with a matrix, a Likert scale and checkboxes.
     Returns the number of pages seen."""
     ui = UI[lang]
-    assert page.get_by_text(ui["preview"]).is_visible()
+    expect(page.get_by_text(ui["preview"])).to_be_visible()
     assert no_horizontal_scroll(page), (name, lang, viewport_name)
     shot(page, f"designer-preview-{name}-{lang}-{viewport_name}")
     seen, shots = 1, set()
@@ -80,7 +81,7 @@ def walk_preview(page, lang: str, name: str, viewport_name: str) -> int:
         seen += 1
     else:
         pytest.fail(f"the preview of {name} in {lang} never ended")
-    assert page.get_by_role("heading", name=ui["end_title"]).is_visible()
+    expect(page.get_by_role("heading", name=ui["end_title"])).to_be_visible()
     return seen
 
 
@@ -90,17 +91,17 @@ def test_officer_designs_previews_and_publishes(live_server, page_factory, facto
     log_in(desk, live_server, officer.email)
 
     desk.goto(f"{live_server}/surveys")
-    assert desk.get_by_role("heading", name="Surveys").is_visible()
+    expect(desk.get_by_role("heading", name="Surveys")).to_be_visible()
     desk.get_by_role("link", name="New survey").click()
     shot(desk, "designer-new-desktop")
     for instrument in INSTRUMENTS.values():
         desk.goto(f"{live_server}/surveys/new")
         desk.get_by_role("button", name=f"Use “{instrument.title['en']}”").click()
         desk.wait_for_url(re.compile(r".*/surveys/\d+$"))
-        assert desk.get_by_role("button", name="Publish draft").is_visible()
+        expect(desk.get_by_role("button", name="Publish draft")).to_be_visible()
     desk.goto(f"{live_server}/surveys")
     for instrument in INSTRUMENTS.values():
-        assert desk.get_by_role("link", name=instrument.title["en"]).is_visible()
+        expect(desk.get_by_role("link", name=instrument.title["en"])).to_be_visible()
     shot(desk, "designer-list-desktop")
 
     db.session.expire_all()
@@ -133,8 +134,8 @@ def test_officer_designs_previews_and_publishes(live_server, page_factory, facto
     desk.goto(f"{live_server}/surveys/{sid}/draft/questions/referred")
     desk.get_by_label("Show only if").fill("${identified} > 0 and (")
     desk.get_by_role("button", name="Save question").click()
-    assert desk.locator(".expr-marker mark").is_visible()
-    assert desk.get_by_text(re.compile(r"at position \d+")).first.is_visible()
+    expect(desk.locator(".expr-marker mark")).to_be_visible()
+    expect(desk.get_by_text(re.compile(r"at position \d+")).first).to_be_visible()
     shot(desk, "designer-question-error-desktop")
 
     # Translations: change one text and save the page in one go.
@@ -142,7 +143,7 @@ def test_officer_designs_previews_and_publishes(live_server, page_factory, facto
     box = desk.locator("td[data-label='English'] textarea").first
     box.fill("Provider follow-up (edited)")
     desk.get_by_role("button", name="Save translations").first.click()
-    assert desk.get_by_text("Translations saved (1 text(s) changed).").is_visible()
+    expect(desk.get_by_text("Translations saved (1 text(s) changed).")).to_be_visible()
 
     # Each instrument previewed in each language on a phone and on a desktop.
     for viewport_name, viewport in VIEWPORTS.items():
@@ -160,21 +161,21 @@ def test_officer_designs_previews_and_publishes(live_server, page_factory, facto
     log_in(phone, live_server, officer.email)
     phone.goto(f"{live_server}/surveys/{surveys['person_followup']}/versions/1/preview?lang=ru")
     phone.locator(".respondent-nav button.primary").click()
-    assert phone.locator(".error-summary").is_visible()
-    assert phone.get_by_text(UI["ru"]["required"]).first.is_visible()
+    expect(phone.locator(".error-summary")).to_be_visible()
+    expect(phone.get_by_text(UI["ru"]["required"]).first).to_be_visible()
     shot(phone, "designer-preview-errors-ru-phone")
     # The language switch keeps the page and the answers.
     phone.get_by_role("button", name="Українська").click()
-    assert phone.get_by_text(UI["uk"]["preview"]).is_visible()
+    expect(phone.get_by_text(UI["uk"]["preview"])).to_be_visible()
 
     # Publishing: the library instruments publish; an incomplete survey lists its problems.
     for instrument, sid in surveys.items():
         desk.goto(f"{live_server}/surveys/{sid}")
         desk.get_by_role("button", name="Publish draft").click()
-        assert desk.get_by_text("Version 1 published.").is_visible(), instrument
+        expect(desk.get_by_text("Version 1 published."), instrument).to_be_visible()
     shot(desk, "designer-published-desktop")
     desk.get_by_role("button", name="Edit: start a new draft").click()
-    assert desk.get_by_role("heading", name="Draft version 2").is_visible()
+    expect(desk.get_by_role("heading", name="Draft version 2")).to_be_visible()
 
     desk.goto(f"{live_server}/surveys/new")
     desk.get_by_label("Title (English)").fill("Incomplete survey")
@@ -185,12 +186,12 @@ def test_officer_designs_previews_and_publishes(live_server, page_factory, facto
     desk.get_by_role("button", name="Add question").click()
     desk.get_by_role("link", name="Versions").click()
     desk.get_by_role("button", name="Publish draft").click()
-    assert desk.get_by_text("The draft was not published").is_visible()
-    assert desk.get_by_role("link", name="question 'q1'").first.is_visible()
+    expect(desk.get_by_text("The draft was not published")).to_be_visible()
+    expect(desk.get_by_role("link", name="question 'q1'").first).to_be_visible()
     assert no_horizontal_scroll(desk)
     shot(desk, "designer-publish-problems-desktop")
     desk.get_by_role("link", name="question 'q1'").first.click()
-    assert desk.get_by_role("heading", name=re.compile("Question q1")).is_visible()
+    expect(desk.get_by_role("heading", name=re.compile("Question q1"))).to_be_visible()
     desk.get_by_role("link", name="Translations").click()
     assert desk.locator("td.missing").count() >= 3  # the title in uk and ru, the label
     shot(desk, "designer-translations-missing-desktop")

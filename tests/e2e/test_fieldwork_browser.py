@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from monitor.extensions import db
@@ -61,13 +62,13 @@ def test_officer_plans_issues_links_and_reads_results(app, live_server, page_fac
     page = page_factory(DESKTOP)
     log_in(page, live_server, programme.email)
     page.get_by_role("link", name="Fieldwork").click()
-    assert page.get_by_role("heading", name="Fieldwork").is_visible()
+    expect(page.get_by_role("heading", name="Fieldwork")).to_be_visible()
     page.get_by_role("link", name="New follow-up plan").click()
     page.get_by_label("Survey version").select_option(index=1)
     page.get_by_label("Title").fill("Persons assisted in 2026")
     shot(page, "fieldwork-new-plan-desktop")
     page.get_by_role("button", name="Create plan and invitations").click()
-    assert page.get_by_text("Plan created: 48 invitations created").is_visible()
+    expect(page.get_by_text("Plan created: 48 invitations created")).to_be_visible()
     plan_url = page.url
     plan = db.session.scalar(select(FollowUpPlan))
 
@@ -96,7 +97,7 @@ def test_officer_plans_issues_links_and_reads_results(app, live_server, page_fac
     boxes.nth(0).check()
     boxes.nth(1).check()
     page.get_by_role("button", name="Re-issue as a sheet").click()
-    assert page.get_by_text("These links exist only on this page").is_visible()
+    expect(page.get_by_text("These links exist only on this page")).to_be_visible()
     assert page.locator("ol.link-sheet svg").count() == 2
     assert no_horizontal_scroll(page)
     shot(page, "fieldwork-sheet-desktop")
@@ -125,24 +126,24 @@ def test_officer_plans_issues_links_and_reads_results(app, live_server, page_fac
         page = page_factory(viewport)
         log_in(page, live_server, programme.email)
         page.goto(plan_url)
-        assert page.get_by_role("heading", name="Waves").is_visible()
+        expect(page.get_by_role("heading", name="Waves")).to_be_visible()
         shot(page, f"fieldwork-plan-{name}")
         assert no_horizontal_scroll(page), (page.url, page.evaluate(WIDE))
         page.get_by_role("link", name="Edit plan").click()
         shot(page, f"fieldwork-plan-edit-{name}")
         assert no_horizontal_scroll(page), (page.url, page.evaluate(WIDE))
         page.goto(f"{live_server}/fieldwork/plans/{plan.id}/due?wave=m3")
-        assert page.get_by_role("button", name="E-mail new links").is_visible()
+        expect(page.get_by_role("button", name="E-mail new links")).to_be_visible()
         shot(page, f"fieldwork-due-{name}")
         assert no_horizontal_scroll(page), (page.url, page.evaluate(WIDE))
         page.goto(f"{live_server}/fieldwork/rates")
-        assert page.get_by_role("heading", name="Response rates").is_visible()
+        expect(page.get_by_role("heading", name="Response rates")).to_be_visible()
         assert page.locator("img.chart").evaluate("i => i.naturalWidth") > 0
         shot(page, f"fieldwork-rates-{name}")
         assert no_horizontal_scroll(page), (page.url, page.evaluate(WIDE))
         page.goto(f"{live_server}/fieldwork/responses")
         page.get_by_role("link", name=re.compile(r"AP-")).first.click()
-        assert page.get_by_text("Where do you live now?").is_visible()
-        assert page.get_by_text("In a shelter or crisis centre").is_visible()  # a label, not the code
+        expect(page.get_by_text("Where do you live now?")).to_be_visible()
+        expect(page.get_by_text("In a shelter or crisis centre")).to_be_visible()  # a label, not the code
         shot(page, f"fieldwork-response-{name}")
         assert no_horizontal_scroll(page), (page.url, page.evaluate(WIDE))

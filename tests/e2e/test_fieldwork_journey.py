@@ -11,6 +11,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from monitor.extensions import db
@@ -52,7 +53,7 @@ def test_officer_plans_respondent_answers_officer_sees_it(live_server, page_fact
     officer.get_by_label("Survey version").select_option(index=1)
     officer.get_by_label("Title").fill("Sumy follow-up")
     officer.get_by_role("button", name="Create plan and invitations").click()
-    assert officer.get_by_text(re.compile(r"Plan created: \d+ invitations created")).is_visible()
+    expect(officer.get_by_text(re.compile(r"Plan created: \d+ invitations created"))).to_be_visible()
     officer.get_by_role("link", name="Due list and links").click()
     officer.get_by_label("Wave", exact=True).select_option("m3")
     officer.get_by_role("button", name="Show").click()
@@ -75,7 +76,7 @@ def test_officer_plans_respondent_answers_officer_sees_it(live_server, page_fact
     phone.get_by_label("Other (uk)").check()
     phone.get_by_role("button", name="Далі").last.click()
     follow_up = phone.get_by_label("Where, then? (uk)")  # shown by the answer above
-    assert follow_up.is_visible()
+    expect(follow_up).to_be_visible()
     follow_up.fill("з друзями")
     phone.get_by_role("button", name="Далі").last.click()
     assert phone.url == f"{live_server}/r/s/work"  # an adult: the work page is shown
@@ -95,7 +96,7 @@ def test_officer_plans_respondent_answers_officer_sees_it(live_server, page_fact
     phone.get_by_role("button", name=re.compile("Переглянути")).last.click()
     assert phone.url == f"{live_server}/r/review"
     phone.get_by_role("button", name="Надіслати відповіді").click()
-    assert phone.get_by_role("heading", name="Дякуємо!").is_visible()
+    expect(phone.get_by_role("heading", name="Дякуємо!")).to_be_visible()
     assert submitted() == 1
     # A second submit (the back button, then submit again) records nothing more.
     phone.go_back()
@@ -103,7 +104,7 @@ def test_officer_plans_respondent_answers_officer_sees_it(live_server, page_fact
     assert again.ok
     assert submitted() == 1
     phone.goto(link)
-    assert phone.get_by_role("heading", name="Ви вже відповіли").is_visible()
+    expect(phone.get_by_role("heading", name="Ви вже відповіли")).to_be_visible()
     context.close()
 
     # The officer sees the rate move and reads the response.
@@ -112,5 +113,5 @@ def test_officer_plans_respondent_answers_officer_sees_it(live_server, page_fact
     shot(officer, "journey-rates-after-desktop")
     officer.goto(f"{live_server}/fieldwork/responses")
     officer.get_by_role("link", name="AP-SU-00001").first.click()
-    assert officer.get_by_text("з друзями").is_visible()
+    expect(officer.get_by_text("з друзями")).to_be_visible()
     shot(officer, "journey-response-desktop")

@@ -4,6 +4,7 @@ desktop and a phone. Screenshots of every page land in tests/e2e/screenshots/.""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from monitor.demo import DEMO_LOGINS, build_demo
 from tests.e2e.conftest import DESKTOP, PHONE, shot
@@ -47,7 +48,7 @@ REGISTRY_PAGES = [
 def test_officer_walks_the_registry(live_server, page_factory, demo, viewport_name, viewport):
     page = page_factory(viewport)
     log_in(page, live_server, "officer")
-    assert page.get_by_role("heading", name="The programme at a glance").is_visible()
+    expect(page.get_by_role("heading", name="The programme at a glance")).to_be_visible()
     assert all(w > 0 for w in page.locator("img.chart").evaluate_all("imgs => imgs.map(i => i.naturalWidth)"))
     assert no_horizontal_scroll(page)
     shot(page, f"officer-{viewport_name}-overview")
@@ -59,15 +60,15 @@ def test_officer_walks_the_registry(live_server, page_factory, demo, viewport_na
     # Drill down: a provider, then a person they assisted, then a training session.
     page.goto(live_server + "/registry/providers?trained=yes")
     page.locator("table tbody tr a").first.click()
-    assert page.get_by_role("heading", name="Training attended").is_visible()
+    expect(page.get_by_role("heading", name="Training attended")).to_be_visible()
     shot(page, f"officer-{viewport_name}-provider")
     page.goto(live_server + "/registry/persons")
     page.locator("table tbody tr a").first.click()
-    assert page.get_by_role("heading", name="Training exposure today").is_visible()
+    expect(page.get_by_role("heading", name="Training exposure today")).to_be_visible()
     shot(page, f"officer-{viewport_name}-person")
     page.goto(live_server + "/registry/training")
     page.locator("table tbody tr a").first.click()
-    assert page.get_by_role("heading", name="Attendance").first.is_visible()
+    expect(page.get_by_role("heading", name="Attendance").first).to_be_visible()
     shot(page, f"officer-{viewport_name}-session")
 
 
@@ -79,14 +80,14 @@ def test_officer_registers_a_provider_with_the_form(live_server, page_factory, d
     page.get_by_label("Profession").select_option("medical")
     page.get_by_label("Region").select_option(label="Kharkiv")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role("heading", name="Provider PR-BROWSER-1").is_visible()
-    assert page.get_by_text("Saved.").is_visible()
+    expect(page.get_by_role("heading", name="Provider PR-BROWSER-1")).to_be_visible()
+    expect(page.get_by_text("Saved.")).to_be_visible()
     # The same code again is refused with a message next to the field.
     page.goto(live_server + "/registry/providers/new")
     page.get_by_label("Pseudonymous code").fill("PR-BROWSER-1")
     page.get_by_label("Region").select_option(label="Kharkiv")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("is already registered").is_visible()
+    expect(page.get_by_text("is already registered")).to_be_visible()
     shot(page, "officer-desktop-provider-form-error")
 
 
@@ -95,13 +96,13 @@ def test_evaluator_sees_the_overview_but_never_the_registry(live_server, page_fa
                                                            viewport_name, viewport):
     page = page_factory(viewport)
     log_in(page, live_server, "evaluator")
-    assert page.get_by_role("heading", name="The programme at a glance").is_visible()
+    expect(page.get_by_role("heading", name="The programme at a glance")).to_be_visible()
     assert page.get_by_role("link", name="Providers").count() == 0
-    assert page.get_by_text("Counts of assisted persons below 11 are hidden").is_visible()
+    expect(page.get_by_text("Counts of assisted persons below 11 are hidden")).to_be_visible()
     shot(page, f"evaluator-{viewport_name}-overview")
     response = page.goto(live_server + "/registry/persons")
     assert response.status == 403
-    assert page.get_by_role("heading", name="Not allowed").is_visible()
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     shot(page, f"evaluator-{viewport_name}-forbidden")
 
 
@@ -112,6 +113,6 @@ def test_login_page_on_a_phone(live_server, page_factory, app):
     page.get_by_label("E-mail").fill("nobody@example.org")
     page.get_by_label("Password").fill("not the right one")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_text("The e-mail or the password is not right.").is_visible()
+    expect(page.get_by_text("The e-mail or the password is not right.")).to_be_visible()
     assert no_horizontal_scroll(page)
     shot(page, "anonymous-phone-login")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from monitor.extensions import db
@@ -91,14 +92,14 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
             switch(page, lang)
         assert fits(page)
         shot(page, f"respondent-expired-{lang}")
-    assert page.get_by_role("heading", name="This survey is closed").is_visible()
+    expect(page.get_by_role("heading", name="This survey is closed")).to_be_visible()
     page = phone()
     page.goto(f"{live_server}/r/{revoked.token}")
     for lang in ("ru", "en", "uk"):
         switch(page, lang)
         assert fits(page)
         shot(page, f"respondent-revoked-{lang}")
-    assert page.get_by_role("heading", name="Це посилання більше не працює").is_visible()
+    expect(page.get_by_role("heading", name="Це посилання більше не працює")).to_be_visible()
 
     # --- decline, without JavaScript -------------------------------------------------------
     page = phone(javascript=False)
@@ -109,10 +110,10 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
         assert fits(page)
         shot(page, f"respondent-consent-{lang}")
     page.get_by_role("button", name="Ні, я не хочу брати участь").click()
-    assert page.get_by_role("heading", name="Ви впевнені, що не хочете брати участь?").is_visible()
+    expect(page.get_by_role("heading", name="Ви впевнені, що не хочете брати участь?")).to_be_visible()
     shot(page, "respondent-consent-confirm-uk")
     page.get_by_role("button", name="Так, я не хочу брати участь").click()
-    assert page.get_by_role("heading", name="Дякуємо").is_visible()
+    expect(page.get_by_role("heading", name="Дякуємо")).to_be_visible()
     for lang in ("ru", "en", "uk"):
         switch(page, lang)
         assert fits(page)
@@ -120,21 +121,21 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
     assert response_of(declined).status == "declined"
     assert invitation_of(declined).status == "declined"
     page.goto(f"{live_server}/r/{declined.token}")
-    assert page.get_by_role("heading", name="Ви вирішили не брати участь").is_visible()
+    expect(page.get_by_role("heading", name="Ви вирішили не брати участь")).to_be_visible()
 
     # --- consent and fill, without JavaScript ----------------------------------------------
     page = phone(javascript=False)
     page.goto(f"{live_server}/r/{answered.token}")
     page.get_by_role("button", name="Так, я погоджуюся взяти участь").click()
     assert page.url == f"{live_server}/r/s/about"
-    assert page.get_by_text("Сторінка 1 з 3").is_visible()
+    expect(page.get_by_text("Сторінка 1 з 3")).to_be_visible()
     # Next with nothing: the error summary, linked to the fields, in each language.
     for lang in LANGS:
         if lang != "uk":
             switch(page, lang)
         next_button(page).click()
         summary = page.locator(".error-summary")
-        assert summary.is_visible()
+        expect(summary).to_be_visible()
         assert summary.locator("a").count() == 2
         assert fits(page)
         shot(page, f"respondent-section-errors-{lang}")
@@ -149,14 +150,14 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
     assert stored(answered)["age"] == 30
     # Relevance: the saved "Other" already shows its follow-up question.
     follow_up = page.get_by_label("Where, then? (uk)")
-    assert follow_up.is_visible()
+    expect(follow_up).to_be_visible()
     follow_up.fill("з друзями")
     next_button(page).click()
     assert page.url == f"{live_server}/r/s/work"
     assert not page.get_by_label("Hours a week? (uk)").count()
     page.get_by_label("Так", exact=True).check()
     next_button(page).click()  # "yes" reveals the hours on the same page, said so
-    assert page.locator(".revealed-note").is_visible()
+    expect(page.locator(".revealed-note")).to_be_visible()
     shot(page, "respondent-section-revealed-uk")
     page.get_by_label("Hours a week? (uk)").fill("20")
     next_button(page).click()
@@ -181,7 +182,7 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
     page.get_by_label("Shelter (uk)").check()
     next_button(page).click()
     assert page.url == f"{live_server}/r/s/closing"
-    assert page.get_by_text("Сторінка 2 з 2").is_visible()
+    expect(page.get_by_text("Сторінка 2 з 2")).to_be_visible()
     answers = stored(answered)
     assert "works" not in answers and "hours" not in answers and "housing_other" not in answers
     # ... and shows again.
@@ -197,7 +198,7 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
 
     # --- review, in each language, then submit ----------------------------------------------
     assert page.url == f"{live_server}/r/review"
-    assert page.get_by_text("Shelter (uk)").is_visible()
+    expect(page.get_by_text("Shelter (uk)")).to_be_visible()
     for lang in ("ru", "en", "uk"):
         switch(page, lang)
         assert fits(page)
@@ -207,7 +208,7 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
     next_button(page).click()
     assert page.url == f"{live_server}/r/review"
     page.get_by_role("button", name="Надіслати відповіді").click()
-    assert page.get_by_role("heading", name="Дякуємо!").is_visible()
+    expect(page.get_by_role("heading", name="Дякуємо!")).to_be_visible()
     for lang in ("ru", "en", "uk"):
         switch(page, lang)
         shot(page, f"respondent-thanks-{lang}")
@@ -226,12 +227,12 @@ def test_respondent_declines_on_one_link_and_answers_on_another(live_server, pho
     assert db.session.scalar(select(func.count()).select_from(Response)
                              .where(Response.status == "submitted")) == 1
     page.goto(f"{live_server}/r/{answered.token}")
-    assert page.get_by_role("heading", name="Ви вже відповіли").is_visible()
+    expect(page.get_by_role("heading", name="Ви вже відповіли")).to_be_visible()
     for lang in ("ru", "en", "uk"):
         switch(page, lang)
         assert fits(page)
         shot(page, f"respondent-completed-{lang}")
-    assert page.get_by_role("heading", name="Ви вже відповіли").is_visible()
+    expect(page.get_by_role("heading", name="Ви вже відповіли")).to_be_visible()
     assert console_errors == []
 
 
@@ -312,6 +313,6 @@ def test_library_instrument_walk_on_a_phone(live_server, phone, factory, console
     assert fits(page)
     shot(page, f"respondent-{instrument}-review-{lang}")
     page.get_by_role("button", name=SEND[lang]).click()
-    assert page.get_by_role("heading", name=THANKS[lang]).is_visible()
+    expect(page.get_by_role("heading", name=THANKS[lang])).to_be_visible()
     assert response_of(link).status == "submitted"
     assert console_errors == []
