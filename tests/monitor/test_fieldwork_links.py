@@ -32,7 +32,9 @@ def plan(app, factory):
     provider = factory.provider(north)
     for i, region in enumerate((north, north, south, south)):
         person = factory.person(region, code=f"AP-{i + 1:03d}")
-        factory.episode(person, provider, TODAY - timedelta(days=90 + i))
+        # A week apart: a day apart, two of them could fall due on the same day near a month's end
+        # (31 August and 30 August both + 3 months = 30 November).
+        factory.episode(person, provider, TODAY - timedelta(days=90 + 7 * i))
     return plan_for(publish("person"), [WaveSpec("baseline", 0, 14, 30), WaveSpec("m3", 3, 14, 45)],
                     today=TODAY)
 
@@ -164,18 +166,18 @@ def test_revoke_one_or_many(app, client, login, plan):
 
 def test_expiry_is_one_update_and_spares_final_statuses(app, plan):
     m3 = invitations(plan, wave="m3")
-    closes = min(i.closes_on for i in m3)
+    closes, last = min(i.closes_on for i in m3), max(i.closes_on for i in m3)
     statuses = ["opened", "in_progress", "completed", "revoked"]
     for inv, status in zip(m3, statuses, strict=True):
         db.session.get(Invitation, inv.id).status = status
     db.session.commit()
     assert services.expire_overdue(closes) == 0  # the last day of the window still counts
-    changed = services.expire_overdue(closes + timedelta(days=10))
+    changed = services.expire_overdue(last + timedelta(days=1))
     db.session.commit()
     assert changed == 2
     after = {i.id: i.status for i in invitations(plan, wave="m3")}
     assert [after[i.id] for i in m3] == ["expired", "expired", "completed", "revoked"]
-    assert services.expire_overdue(closes + timedelta(days=10)) == 0
+    assert services.expire_overdue(last + timedelta(days=10)) == 0
 
 
 def test_due_list_counts_filters_and_pages(app, client, login, plan):
