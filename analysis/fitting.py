@@ -22,6 +22,8 @@ from analysis.results import AnalysisError, EffectResult, EffectSize
 SEPARATION = ("The outcome is perfectly predicted by the exposure or covariates (perfect separation), so the "
               "effect is not identified.")
 OPTIMISER_FAILED = "The optimiser stopped before it converged; treat the numbers with caution."
+BOUNDARY_NOTE = ("A variance component was estimated at or near zero (the boundary of what is possible); the "
+                 "model may be simpler than it looks and its standard errors less reliable.")
 RETRIED = "The first optimiser did not converge, so the model was refitted with another one."
 GAVE_UP = ("None of the optimisers tried converged: the numbers are where the last one stopped and may be "
            "wrong.")
@@ -64,8 +66,7 @@ def plain_warning(category: str, message: str) -> str:
     if category == "PerfectSeparationWarning" or "perfect separation" in low:
         return SEPARATION
     if "boundary" in low:
-        return ("A variance component was estimated at or near zero (the boundary of what is "
-                "possible); the model may be simpler than it looks and its standard errors less reliable.")
+        return BOUNDARY_NOTE
     if "hessian" in low and "positive definite" in low:
         return ("The model's information matrix is not positive definite at the estimate: the "
                 "standard errors may be unreliable.")

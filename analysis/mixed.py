@@ -2,9 +2,8 @@
 
 People assisted by the same provider (and providers in the same region) resemble each other; a
 mixed model says how much (variance components, ICCs) and gives the exposure effect with that
-taken into account. Fitted by REML with statsmodels' MixedLM: the region is the top-level group
-and providers are a variance component within it, which is what lme4 writes as
-(1 | region) + (1 | region:provider).
+taken into account. Fitted by REML (analysis.nested_reml, which says why it is not statsmodels'
+MixedLM): what lme4 writes as (1 | region) + (1 | region:provider).
 """
 
 from __future__ import annotations
@@ -14,21 +13,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis.effect_sizes import group_effect_sizes
 from analysis.fitting import (
-    OPTIMISER_FAILED,
-    captured_warnings,
+    BOUNDARY_NOTE,
     check_model_size,
-    coefficient_table,
     model_result,
     quiet,
 )
+from analysis.nested_reml import InterceptsFit, fit_random_intercepts
 from analysis.prepare import Prepared, prepare
 from analysis.results import AnalysisError, EffectResult
 from analysis.small_samples import check_options, switch_if_small
 
 FEW_GROUPS = 5
+#: A variance component below this share of the total is "at the boundary" (lme4 and statsmodels
+#: warn likewise when a variance is estimated at zero).
+BOUNDARY = 1e-6
 
 
 @quiet
@@ -61,43 +63,33 @@ def fit_mixed(df: pd.DataFrame, outcome: str, exposure: str, covariates: str | S
 
 def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
          summary: bool = True) -> EffectResult:
-    from statsmodels.regression.mixed_linear_model import MixedLM
-
     group_col = prep.cluster
     assert group_col is not None and prep.groups is not None
-    ones = np.ones((prep.n, 1))
-    if nested:
-        outer = pd.Series(pd.factorize(prep.data[nested], sort=True)[0], index=prep.y.index)
-        model_kwargs: dict[str, Any] = {"groups": outer, "exog_re": ones,
-                                        "exog_vc": _vc_spec(outer, prep.groups, group_col)}
-    else:
-        model_kwargs = {"groups": pd.factorize(prep.groups, sort=True)[0], "exog_re": ones}
-    # statsmodels' fallback L-BFGS can stop at nonsense when a variance is near zero; Powell and
-    # Nelder-Mead, derivative-free, reach the boundary safely (seen on simulated data).
-    fit_kwargs: dict[str, Any] = {"reml": reml, "method": ["bfgs", "powell", "nm"]}
-    if nested:
-        fit_kwargs["start_params"] = _moment_start(prep, outer)
-    if maxiter:
-        fit_kwargs["maxiter"] = int(maxiter)
+    outer = pd.factorize(prep.data[nested], sort=True)[0] if nested else None
+    # A provider seen in two regions gets an intercept per (region, provider) pair, as lme4's
+    # (1 | region:provider) does.
+    inner = pd.factorize(pd.MultiIndex.from_arrays([outer, prep.groups.to_numpy()]) if nested
+                         else prep.groups.to_numpy())[0]
+    X = prep.X.to_numpy(dtype=float)
+    y = prep.y.to_numpy(dtype=float)
     try:
-        with captured_warnings() as notes:
-            model = MixedLM(prep.y, prep.X, **model_kwargs)
-            fitted = model.fit(**fit_kwargs)
-    except Exception as exc:  # singular designs and failed optimisers raise from inside statsmodels
-        raise AnalysisError(f"The mixed model could not be fitted ({type(exc).__name__}: {exc}).") from exc
-    converged = bool(getattr(fitted, "converged", True))
-    if converged:  # an optimiser that failed before the one that converged is history, not a caveat
-        notes = [n for n in notes if n != OPTIMISER_FAILED]
-    elif not any("converge" in n for n in notes):
+        fit = fit_random_intercepts(X, y, inner, outer, reml=reml, start=_moment_start(X, y, inner, outer),
+                                    maxiter=maxiter)
+    except np.linalg.LinAlgError as exc:
+        raise AnalysisError("The mixed model could not be fitted: its fixed effects are not identified "
+                            "(a covariate is a combination of the others).") from exc
+    notes: list[str] = []
+    if not fit.converged:
         notes.append("The mixed model did not converge; treat the numbers with caution.")
 
-    if nested:
-        components = {nested: float(np.asarray(fitted.cov_re)[0, 0]), group_col: float(fitted.vcomp[0]),
-                      "residual": float(fitted.scale)}
-    else:
-        components = {group_col: float(np.asarray(fitted.cov_re)[0, 0]), "residual": float(fitted.scale)}
-    components = {k: max(v, 0.0) for k, v in components.items()}
+    components = ({nested: fit.outer, group_col: fit.inner, "residual": fit.residual} if nested
+                  else {group_col: fit.inner, "residual": fit.residual})
+    components = {k: max(float(v or 0.0), 0.0) for k, v in components.items()}
     total = sum(components.values())
+    for name, value in components.items():
+        if name != "residual" and value <= BOUNDARY * total:
+            notes.append(BOUNDARY_NOTE)
+            break
     icc = {}
     if total > 0:
         icc[group_col] = (components[group_col] + (components[nested] if nested else 0.0)) / total
@@ -110,7 +102,7 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
         if name and prep.data[name].nunique() < FEW_GROUPS:
             notes.append(f"Only {prep.data[name].nunique()} groups of '{name}': its variance is poorly "
                          "estimated from so few.")
-    sizes = group_effect_sizes(prep, difference=float(fitted.fe_params[prep.exposure])) \
+    sizes = group_effect_sizes(prep, difference=float(fit.beta[list(prep.X.columns).index(prep.exposure)])) \
         if prep.exposure_info.binary and not prep.outcome_binary else ()
     details = {
         "variance_components": components,
@@ -119,66 +111,64 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
                         + group_col + (f" (which includes the share of the same {nested})" if nested else "")),
         "n_groups": {name: int(prep.data[name].nunique()) for name in (group_col, nested) if name},
         "estimation": "REML" if reml else "maximum likelihood",
-        "log_likelihood": float(fitted.llf) if np.isfinite(fitted.llf) else None,
+        "log_likelihood": fit.log_likelihood if np.isfinite(fit.log_likelihood) else None,
     }
-    fixed = list(prep.X.columns)  # the variance parameters are in `variance_components`
-    details["coefficients"] = coefficient_table(fitted.params[fixed], fitted.bse[fixed], fitted.pvalues[fixed])
-    return model_result(prep, fitted, method="mixed", effect_sizes=sizes, warnings_=notes,
-                        converged=converged, details=details, summary=summary)
+    return model_result(prep, _Fitted(prep, fit, nested, details), method="mixed", effect_sizes=sizes, warnings_=notes,
+                        converged=fit.converged, details=details, summary=summary)
 
 
-def _moment_start(prep: Prepared, outer: pd.Series) -> Any:
-    """Starting values near the REML optimum, from ANOVA-type moments of the OLS residuals.
-
-    statsmodels starts every variance at the residual variance (ratios of 1); with providers as a
-    variance component within the region each likelihood evaluation solves a system the size of
-    the region's providers, so the iterations spent walking from there to ratios of 0.05-0.3
-    were most of the fit. The moments (residual variance within providers, between providers
-    within regions, between regions) are one pass over the rows; the optimiser then only
-    refines them, and its optimum is the same (the likelihood, not the start, defines it).
+def _moment_start(X: np.ndarray, y: np.ndarray, inner: np.ndarray, outer: np.ndarray | None) -> tuple[float, float]:
+    """Variance ratios (inner, outer) to the residual variance near the optimum, from ANOVA-type
+    moments of the OLS residuals: within providers, between providers within regions, between
+    regions. One pass over the rows; the optimiser then only refines them (the likelihood, not
+    the start, defines the optimum).
     """
-    from statsmodels.regression.mixed_linear_model import MixedLMParams
-
-    X = prep.X.to_numpy(dtype=float)
-    y = prep.y.to_numpy(dtype=float)
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
     resid = pd.Series(y - X @ beta)
-    inner = pd.Series(pd.factorize(pd.MultiIndex.from_arrays([outer.to_numpy(), prep.groups.to_numpy()]))[0])
     within = resid.groupby(inner).transform("mean")
-    sigma2 = float(((resid - within) ** 2).sum() / max(len(resid) - inner.nunique(), 1))
-    region_mean = resid.groupby(outer.to_numpy()).transform("mean").to_numpy()
+    sigma2 = float(((resid - within) ** 2).sum() / max(len(resid) - len(np.unique(inner)), 1))
+    top = outer if outer is not None else np.zeros(len(y), dtype=np.int64)
+    region_mean = resid.groupby(top).transform("mean").to_numpy()
     provider = pd.DataFrame({"mean": within.to_numpy() - region_mean, "inner": inner})
     per = provider.groupby("inner")["mean"].agg(["first", "size"])
     tau_inner = float(np.mean(per["first"] ** 2) - sigma2 * np.mean(1.0 / per["size"]))
-    regions = pd.Series(region_mean).groupby(outer.to_numpy()).first()
-    tau_outer = float(np.var(regions.to_numpy()))
-    floor = 0.01 * sigma2  # never start on the boundary, where the gradient is useless
-    start = MixedLMParams.from_components(
-        fe_params=beta, cov_re=np.array([[max(tau_outer, floor) / sigma2]]),
-        vcomp=np.array([max(tau_inner, floor) / sigma2]))
-    return start
+    tau_outer = float(np.var(pd.Series(region_mean).groupby(top).first().to_numpy()))
+    floor = 0.01 * sigma2  # never start on the boundary, where the gradient says little
+    sigma2 = max(sigma2, np.finfo(float).tiny)
+    return max(tau_inner, floor) / sigma2, max(tau_outer, floor) / sigma2
 
 
-def _vc_spec(outer: pd.Series, inner: pd.Series, name: str) -> Any:
-    """Indicator matrices of the inner groups within each outer group, as MixedLM wants them.
+class _Fitted:
+    """The fit as model_result reads a statsmodels result: named coefficients, z inference, a summary."""
 
-    One pass over the rows sorted by outer group (stable, so each group keeps the rows' order, as
-    MixedLM does), not a scan of every row per outer group: with hundreds of providers the scan
-    cost more than the fit.
-    """
-    from statsmodels.regression.mixed_linear_model import VCSpec
+    use_t = False
 
-    codes = outer.to_numpy()
-    n_outer = int(codes.max()) + 1  # MixedLM orders groups by sorted label
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(n_outer + 1))
-    values = inner.to_numpy()
-    names, mats = [], []
-    for label in range(n_outer):
-        rows = order[bounds[label]:bounds[label + 1]]
-        member, levels = pd.factorize(values[rows], sort=True)
-        matrix = np.zeros((len(rows), len(levels)))
-        matrix[np.arange(len(rows)), member] = 1.0
-        names.append([f"{name}[{c}]" for c in levels])
-        mats.append(matrix)
-    return VCSpec([name], [names], [mats])
+    def __init__(self, prep: Prepared, fit: InterceptsFit, nested: str | None, details: dict[str, Any]) -> None:
+        names = list(prep.X.columns)
+        self.params = pd.Series(fit.beta, index=names)
+        self.bse = pd.Series(np.sqrt(np.clip(np.diag(fit.cov_beta), 0.0, None)), index=names)
+        self.pvalues = pd.Series(2 * stats.norm.sf(np.abs(self.params / self.bse)), index=names)
+        self._fit, self._prep, self._nested, self._details = fit, prep, nested, details
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        z = stats.norm.ppf(1 - alpha / 2)
+        return pd.DataFrame({0: self.params - z * self.bse, 1: self.params + z * self.bse})
+
+    def summary(self) -> str:
+        fit, details = self._fit, self._details
+        groups = ", ".join(f"{name} {count}" for name, count in details["n_groups"].items())
+        lines = [f"Linear mixed model, {details['estimation']}; random intercepts: "
+                 + (f"{self._nested}, {self._prep.cluster} within {self._nested}" if self._nested
+                    else str(self._prep.cluster)),
+                 f"Rows: {self._prep.n}   Groups: {groups}   "
+                 f"Converged: {'yes' if fit.converged else 'no'} ({fit.iterations} iterations)",
+                 f"Log-likelihood: {fit.log_likelihood:.4f}", "",
+                 f"{'':24} {'estimate':>12} {'std.error':>12} {'z':>8} {'p-value':>9} {'[0.025':>12} {'0.975]':>12}"]
+        ci = self.conf_int()
+        for name in self.params.index:
+            lines.append(f"{str(name)[:24]:24} {self.params[name]:12.6g} {self.bse[name]:12.6g} "
+                         f"{self.params[name] / self.bse[name]:8.3f} {self.pvalues[name]:9.4g} "
+                         f"{ci.loc[name, 0]:12.6g} {ci.loc[name, 1]:12.6g}")
+        lines += ["", "Variance components: " + ", ".join(
+            f"{name} {value:.6g}" for name, value in details["variance_components"].items())]
+        return "\n".join(lines)

@@ -30,12 +30,11 @@ Steps, each size and each step in its own fresh process (``support.run_child``/`
 
 A step is not run at the next size when its projected time (the last measured time times the
 size factor, or times its measured growth when that was larger) exceeds ``STEP_CAP_SECONDS``
-or its projected peak memory exceeds ``MEMORY_CAP_MB``; the table says why. When ``mixed`` is
-skipped at 10x, its growth is measured instead on the medium demo at 1x and 10x in memory.
+or its projected peak memory exceeds ``MEMORY_CAP_MB``; the table says why.
 A step under ``REPEAT_BELOW_SECONDS`` is run up to ``REPEATS`` times and its best time kept (the
 machine may be shared), its memory taken from the first run. The children run BLAS on one thread
 (``BLAS_THREADS``, unless set): with OpenBLAS's default of a thread per core, a second process on
-a two-core machine made MixedLM several times slower and its times erratic.
+a two-core machine made the models several times slower and their times erratic.
 
 Child mode: ``python -m bench.bench_analysis build|copy|dataset|model ...`` (see ``main``).
 """
@@ -105,7 +104,7 @@ FAR_FROM_LINEAR = 15.0
 REPEAT_BELOW_SECONDS = 10.0
 REPEATS = 3
 #: BLAS threads in the children, unless already set: on two cores shared with other work,
-#: OpenBLAS's default of one thread per core made MixedLM 5-6 times slower and erratic.
+#: OpenBLAS's default of one thread per core made the models 5-6 times slower and erratic.
 BLAS_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -303,8 +302,6 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:
         if ("seconds" in state.results.get(("dataset", 10), {})
                 and "seconds" in state.results.get(("dataset", 1), {})):
             state.notes.append(_replica_check(frames[1], frames[10], 10))
-        if not quick and "seconds" not in state.results.get(("mixed", 10), {}):
-            _mixed_probe(state, store)
     return _outcome(state, sizes)
 
 
@@ -344,24 +341,6 @@ def _why_not_in_database(state: _Run, k: int) -> str | None:
     return None
 
 
-def _mixed_probe(state: _Run, store: _Store) -> None:
-    """The growth of ``mixed`` on the medium demo, 1x and 10x in memory (when skipped at 10x)."""
-    url = store.empty()
-    built = _child("build", "medium", url)
-    frame = store.folder / "frame-probe.pkl"
-    if "error" in built:
-        state.results[("mixed-probe", 1)] = built
-        return
-    dataset = _child("dataset", url, str(frame))
-    store.drop(url)
-    if "error" in dataset:
-        state.results[("mixed-probe", 1)] = dataset
-        return
-    for k in (1, 10):
-        state.results[("mixed-probe", k)] = _child("model", "mixed", str(frame), str(k),
-                                                   timeout=900)
-
-
 def _setup_row(case: str, size: str, result: dict[str, Any]) -> Row:
     if "error" in result:
         return Row(NAME, case, size, note=result["error"][:160])
@@ -386,23 +365,18 @@ def _copy_row(k: int, backend: str, result: dict[str, Any], cloned: float) -> Ro
 
 def _outcome(state: _Run, sizes: tuple[int, ...]) -> Outcome:
     outcome = Outcome(rows=list(state.setup))
-    probe = [k for k in (1, 10) if ("mixed-probe", k) in state.results]
     for step in STEPS:
         for k in sizes:
             result = state.results.get((step, k))
             if result is None:
                 continue
             outcome.rows.append(_row(step, k, state.where.get(k, ""), result))
-        if step == "mixed":
-            for k in probe:
-                outcome.rows.append(_row("mixed", k, f"medium demo, {k}x in memory",
-                                         state.results[("mixed-probe", k)], suffix=" (probe)"))
-    outcome.notes.extend(_notes(state, sizes, probe))
+    outcome.notes.extend(_notes(state, sizes))
     return outcome
 
 
-def _row(step: str, k: int, where: str, result: dict[str, Any], suffix: str = "") -> Row:
-    case = f"{step} {k}x{suffix}"
+def _row(step: str, k: int, where: str, result: dict[str, Any]) -> Row:
+    case = f"{step} {k}x"
     if "skipped" in result:
         return Row(NAME, case, where, note="not run: " + result["skipped"])
     if "error" in result:
@@ -421,7 +395,7 @@ def _ratio(state: _Run, step: str, k: int, key: str) -> str:
     return "–" if ratio is None else f"{ratio:.1f}"
 
 
-def _notes(state: _Run, sizes: tuple[int, ...], probe: list[int]) -> list[str]:
+def _notes(state: _Run, sizes: tuple[int, ...]) -> list[str]:
     notes = [
         f"analysis ({state.backend}, {state.demo} demo): build_dataset of the person follow-up "
         "survey, then each model on the responded rows at the follow-up waves, exposure 'trained', "
@@ -469,16 +443,6 @@ def _notes(state: _Run, sizes: tuple[int, ...], probe: list[int]) -> list[str]:
                 busy.append(f"{step} {k}x/{k // 10}x wall {ratio:.1f}, CPU {cpu_ratio:.1f}")
             else:
                 far.append(f"{step} {k}x/{k // 10}x = {ratio:.1f}")
-    if len(probe) == 2 and (ratio := _probe_ratio(state)) is not None:
-        first = state.results[("mixed-probe", 1)]["seconds"]
-        notes.append(
-            f"analysis: mixed was not run at 10x of the {state.demo} demo (see its row); on the "
-            f"medium demo, replicated 10x in memory, it grew {ratio:.1f}x ({first:.1f} s to "
-            f"{state.results[('mixed-probe', 10)]['seconds']:.1f} s; CPU time "
-            f"{_probe_ratio(state, 'cpu_seconds') or math.nan:.1f}x).")
-        if ratio > FAR_FROM_LINEAR:
-            far.append(f"mixed on the medium demo 10x/1x = {ratio:.1f}")
-        notes.extend(_mixed_across_demos(state))
     if far:
         notes.append("analysis: far from linear (more than "
                      f"{FAR_FROM_LINEAR:.0f}x per 10x): " + "; ".join(far) + ".")
@@ -489,34 +453,6 @@ def _notes(state: _Run, sizes: tuple[int, ...], probe: list[int]) -> list[str]:
         notes.append("analysis: a growth well under 10 means fixed costs (set-up, loops over "
                      "clusters, which the copies do not multiply) still dominate the smaller size.")
     return notes
-
-
-def _mixed_across_demos(state: _Run) -> list[str]:
-    """mixed on the medium and the large demo: more providers, not only more rows."""
-    small = state.results.get(("mixed-probe", 1), {})
-    large = state.results.get(("mixed", 1), {})
-    if "seconds" not in small or "seconds" not in large:
-        return []
-    a, b = small["value"], large["value"]
-    if not (a.get("rows") and b.get("rows") and a.get("clusters") and b.get("clusters")):
-        return []
-    return [
-        f"analysis: mixed grows with the providers more than with the rows: the {state.demo} demo "
-        f"({b['rows']:,} rows, {b['clusters']:,} providers) took {large['seconds'] / small['seconds']:.0f}x "
-        f"the time of the medium demo ({a['rows']:,} rows, {a['clusters']:,} providers) for "
-        f"{b['rows'] / a['rows']:.1f}x the rows, while copies (providers kept) grew "
-        f"{_probe_ratio(state) or math.nan:.1f}x per 10x the rows. "
-        "statsmodels' MixedLM holds the provider variance component as dense indicator matrices per "
-        "region (rows x providers of the region) and solves with them at every likelihood and "
-        "gradient evaluation, so its cost grows roughly with rows times the square of the providers "
-        "per region: a national programme with more providers will grow faster than these copies."
-    ]
-
-
-def _probe_ratio(state: _Run, key: str = "seconds") -> float | None:
-    first = state.results.get(("mixed-probe", 1), {}).get(key)
-    second = state.results.get(("mixed-probe", 10), {}).get(key)
-    return second / first if first and second else None
 
 
 # Child side -------------------------------------------------------------------------------------
