@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.effect_sizes import group_effect_sizes
 from analysis.fitting import quiet
-from analysis.prepare import INTERCEPT, Prepared, prepare
+from analysis.prepare import INTERCEPT, Prepared, independent_columns, prepare
 from analysis.propensity import PropensityFit, balance_table, crump_bounds, fit_propensity, heaviest_share, kish_ess
 from analysis.results import AnalysisError, EffectResult, EffectSize
 from analysis.small_samples import MIN_PER_ARM, check_options, switch_if_small
@@ -199,15 +199,12 @@ def _layout(prep: Prepared, level: str | None) -> _Layout:
 
 
 def _independent_columns(units: pd.DataFrame, notes: list[str], level: str) -> pd.DataFrame:
-    keep: list[str] = []
-    for col in units.columns:
-        trial = units[[*keep, col]].to_numpy()
-        if np.linalg.matrix_rank(trial) == len(keep) + 1:
-            keep.append(col)
-        else:
+    keep = independent_columns(units.to_numpy(dtype=float))
+    for j, col in enumerate(units.columns):
+        if j not in keep:
             notes.append(f"Averaged per '{level}', the covariate column '{col}' adds nothing (it is constant "
                          "or determined by the others at that level); it was left out of the propensity model.")
-    return units[keep]
+    return units.iloc[:, keep]
 
 
 def _bounds(trim: Any, p: np.ndarray) -> tuple[tuple[float, float], str]:

@@ -87,7 +87,7 @@ FRAME_COLUMNS = ("person_id", "main_provider_id", "region", "region_id", "provid
 #: statsmodels and scipy modules the methods import lazily: imported before the timing.
 PRELOAD = ("analysis.linear", "analysis.mixed", "analysis.gee", "analysis.ipw", "analysis.ordinal",
            "analysis.propensity", "scipy.stats", "statsmodels.regression.linear_model",
-           "statsmodels.regression.mixed_linear_model", "statsmodels.discrete.discrete_model",
+           "statsmodels.discrete.discrete_model",
            "statsmodels.miscmodels.ordinal_model", "statsmodels.tools.numdiff", "scipy.special",
            "statsmodels.genmod.generalized_estimating_equations", "statsmodels.genmod.families",
            "statsmodels.genmod.cov_struct")
