@@ -151,7 +151,24 @@ def _with_analytic_score(base: type) -> type:
             return np.column_stack((coefficients, thresholds))
 
         def score(self, params: np.ndarray) -> np.ndarray:
-            return self.score_obs(params).sum(0)
+            """score_obs summed over the rows without forming it: X'g for the coefficients, and
+            for the thresholds per-category sums of f_upp / P and f_low / P, cumulated from the top
+            (row i adds to t_j when j <= y_i, resp. j <= y_i - 1). BFGS calls this at every step."""
+            params = np.asarray(params, dtype=float)
+            low, upp = self._bounds(params)
+            prob = self.prob(low, upp) + 1e-20
+            upper, lower = self.pdf(upp) / prob, self.pdf(low) / prob
+            k = self.k_vars
+            weights = np.concatenate(([1.0], np.exp(params[k + 1:])))
+            y = np.asarray(self.endog, dtype=np.int64)
+            n_categories = len(weights) + 1
+            # tail[j] = sum over rows answering j or higher
+            upper_tail = np.cumsum(np.bincount(y, weights=upper, minlength=n_categories)[::-1])[::-1]
+            lower_tail = np.cumsum(np.bincount(y, weights=lower, minlength=n_categories)[::-1])[::-1]
+            j = np.arange(len(weights))
+            thresholds = (upper_tail[j] - lower_tail[j + 1]) * weights
+            coefficients = -(np.asarray(self.exog).T @ (upper - lower))
+            return np.concatenate((coefficients, thresholds))
 
         def hessian(self, params: np.ndarray) -> np.ndarray:
             from statsmodels.tools.numdiff import approx_fprime
