@@ -145,7 +145,7 @@ def prepare(
 
     design, kept, cov_notes = _covariate_design(data, covariates)
     notes.extend(cov_notes)
-    X = _with_exposure(design, t, exposure, kept)
+    X = _with_exposure(design, t, exposure, kept, data.index)
     groups = data[cluster] if cluster else None
     return Prepared(outcome=outcome, exposure=exposure, covariates=kept, cluster=cluster, data=data,
                     y=y, X=X, groups=groups, exposure_info=info, outcome_binary=bool(outcome_binary),
@@ -241,20 +241,18 @@ def _sorted_levels(values: pd.Series) -> list[Any]:
 
 
 def _covariate_design(data: pd.DataFrame, covariates: tuple[str, ...]
-                      ) -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
+                      ) -> tuple[_Design, tuple[str, ...], list[str]]:
     """Intercept plus covariate columns (text and categories as indicators), redundant ones dropped."""
     notes: list[str] = []
-    design = pd.DataFrame({INTERCEPT: np.ones(len(data))}, index=data.index)
+    design = _Design(np.ones((len(data), 1)), [INTERCEPT])
     kept: list[str] = []
     for col in covariates:
         values = data[col]
         if values.nunique() < 2:
             notes.append(f"The covariate '{col}' has the same value for everyone analysed; it was left out.")
             continue
-        block = _encode(values, col)
-        before = design.shape[1]
-        design = _add_independent(design, block)
-        added = design.shape[1] - before
+        block, names = _encode(values, col)
+        added = design.add_independent(block, names)
         if added == 0:
             notes.append(f"The covariate '{col}' adds nothing beyond the other covariates (it is "
                          "determined by them); it was left out.")
@@ -266,36 +264,87 @@ def _covariate_design(data: pd.DataFrame, covariates: tuple[str, ...]
     return design, tuple(kept), notes
 
 
-def _encode(values: pd.Series, name: str) -> pd.DataFrame:
-    if pd.api.types.is_bool_dtype(values):
-        return pd.DataFrame({name: values.astype(float)})
-    if pd.api.types.is_numeric_dtype(values):
-        return pd.DataFrame({name: values.astype(float)})
+def _encode(values: pd.Series, name: str) -> tuple[np.ndarray, list[str]]:
+    """The covariate as model columns: itself when numeric or boolean, else an indicator per level
+    but the first."""
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float)[:, None], [name]
     levels = _sorted_levels(values)
     # One pass to codes, then the indicators from the codes: comparing the text column with each
     # level in turn cost a pass over the rows per level.
     codes = pd.Categorical(values, categories=levels).codes
     indicators = (codes[:, None] == np.arange(1, len(levels))[None, :]).astype(float)
-    return pd.DataFrame(indicators, index=values.index, columns=[f"{name}[{lvl}]" for lvl in levels[1:]])
+    return indicators, [f"{name}[{lvl}]" for lvl in levels[1:]]
 
 
-def _add_independent(design: pd.DataFrame, block: pd.DataFrame) -> pd.DataFrame:
-    """`design` with those columns of `block` that are not linear combinations of earlier ones."""
-    whole = pd.concat([design, block], axis=1)
-    return whole.iloc[:, independent_columns(whole.to_numpy(), kept=design.shape[1])]
+class _Design:
+    """Model columns as kept blocks, with the Gram matrix X'X grown as blocks are added.
+
+    A block's columns are checked against the columns kept so far through X'X alone (the new
+    cross-products are one pass over the rows), and the columns are joined once at the end:
+    joining and re-reading the whole design per covariate cost more than the model on large data.
+    """
+
+    def __init__(self, first: np.ndarray, names: list[str]) -> None:
+        self.blocks, self.names = [first], list(names)
+        self.gram = first.T @ first
+
+    @property
+    def width(self) -> int:
+        return len(self.names)
+
+    def with_block(self, block: np.ndarray) -> np.ndarray:
+        """X'X of the kept columns followed by `block`'s."""
+        cross = np.vstack([b.T @ block for b in self.blocks])
+        return np.block([[self.gram, cross], [cross.T, block.T @ block]])
+
+    def add_independent(self, block: np.ndarray, names: list[str]) -> int:
+        """Keep those columns of `block` that are not combinations of the kept ones; how many."""
+        gram = self.with_block(block)
+        chosen = independent_in_gram(gram, kept=self.width)
+        new = [j - self.width for j in chosen[self.width:]]
+        if new:
+            self.blocks.append(block[:, new])
+            self.names.extend(names[j] for j in new)
+            self.gram = gram[np.ix_(chosen, chosen)]
+        return len(new)
+
+    def frame(self, index: pd.Index, insert: tuple[int, str, np.ndarray] | None = None) -> pd.DataFrame:
+        """The columns as one DataFrame, with an extra column inserted at a position if given."""
+        names = list(self.names)
+        places = list(range(self.width))
+        if insert is not None:
+            position, name, column = insert
+            names.insert(position, name)
+            places = [p + (p >= position) for p in places]
+        # One allocation, column-major: each column written and then handed to pandas (which holds
+        # columns contiguously) without a strided copy of the whole design.
+        matrix = np.empty((self.blocks[0].shape[0], len(names)), order="F")
+        at = 0
+        for block in self.blocks:
+            matrix[:, places[at:at + block.shape[1]]] = block
+            at += block.shape[1]
+        if insert is not None:
+            matrix[:, position] = column
+        return pd.DataFrame(matrix, index=index, columns=names, copy=False)
 
 
 def independent_columns(matrix: np.ndarray, kept: int = 0) -> list[int]:
     """Indices of the columns that are not linear combinations of earlier kept ones, in order; the
     first `kept` columns are taken as they are (their own redundancy is not checked)."""
-    gram = _gram(matrix)
-    if _rank(gram) == matrix.shape[1]:
-        return list(range(matrix.shape[1]))
+    return independent_in_gram(matrix.T @ matrix, kept)
+
+
+def independent_in_gram(gram: np.ndarray, kept: int = 0) -> list[int]:
+    """independent_columns from the columns' Gram matrix X'X."""
+    scaled = _scaled(gram)
+    if _rank(scaled) == len(gram):
+        return list(range(len(gram)))
     chosen = list(range(kept))
-    rank = _rank(gram[np.ix_(chosen, chosen)])
-    for j in range(kept, matrix.shape[1]):
+    rank = _rank(scaled[np.ix_(chosen, chosen)])
+    for j in range(kept, len(gram)):
         trial = [*chosen, j]
-        new_rank = _rank(gram[np.ix_(trial, trial)])
+        new_rank = _rank(scaled[np.ix_(trial, trial)])
         if new_rank > rank:
             chosen, rank = trial, new_rank
     return chosen
@@ -308,15 +357,14 @@ def independent_columns(matrix: np.ndarray, kept: int = 0) -> list[int]:
 RANK_TOLERANCE = 1e-6
 
 
-def _gram(matrix: np.ndarray) -> np.ndarray:
-    """X'X of the columns scaled to unit length (a zero column stays zero): one pass over the rows.
+def _scaled(gram: np.ndarray) -> np.ndarray:
+    """X'X of the columns scaled to unit length (a zero column stays zero).
 
     Rank checks on it cost k x k whatever the number of rows, where numpy's matrix_rank took an SVD
     of the whole n x k design for each check (most of `prepare` on a national programme, and more
     than linear in the rows through the memory it touches).
     """
-    gram = matrix.T @ matrix
-    norms = np.sqrt(np.diag(gram))
+    norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
     scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     return gram * np.outer(scale, scale)
 
@@ -330,14 +378,14 @@ def _rank(gram: np.ndarray) -> int:
     return int(np.sum(eigenvalues > top * RANK_TOLERANCE**2)) if top > 0 else 0
 
 
-def _with_exposure(design: pd.DataFrame, t: pd.Series, exposure: str, covariates: tuple[str, ...]) -> pd.DataFrame:
-    X = design.copy()
-    X.insert(1, exposure, t.astype(float))
-    if _rank(_gram(X.to_numpy())) < X.shape[1]:
+def _with_exposure(design: _Design, t: pd.Series, exposure: str, covariates: tuple[str, ...],
+                   index: pd.Index) -> pd.DataFrame:
+    column = t.to_numpy(dtype=float)
+    if len(independent_in_gram(design.with_block(column[:, None]), kept=design.width)) == design.width:
         raise AnalysisError(
             f"The exposure '{exposure}' is completely determined by the covariates "
             f"({', '.join(covariates)}): its effect cannot be told apart from theirs.")
-    return X
+    return design.frame(index, insert=(1, exposure, column))
 
 
 def _plain(value: Any) -> Any:
