@@ -91,7 +91,9 @@ PRELOAD = ("analysis.linear", "analysis.mixed", "analysis.gee", "analysis.ipw", 
            "statsmodels.miscmodels.ordinal_model", "statsmodels.tools.numdiff", "scipy.special",
            "statsmodels.genmod.generalized_estimating_equations", "statsmodels.genmod.families",
            "statsmodels.genmod.cov_struct")
-STEPS = ("dataset", *MODELS)
+#: Columns of the reference step's random design: about those of the models' designs.
+REFERENCE_COLUMNS = 21
+STEPS = ("dataset", *MODELS, "reference")
 #: A step whose projected time at the next size is longer is not run there (keeps the full
 #: benchmark near 20 minutes on two shared cores).
 STEP_CAP_SECONDS = 360.0
@@ -298,6 +300,9 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:
                 source, replicate_by = frames[1], k
             for name in MODELS:
                 state.model(name, k, source, replicate_by)
+            rows = state.results.get(("ols", k), {}).get("value", {}).get("rows")
+            if rows:
+                state.results[("reference", k)] = _child("reference", str(rows), label=f"reference {k}x")
         store.drop(base)
         if ("seconds" in state.results.get(("dataset", 10), {})
                 and "seconds" in state.results.get(("dataset", 1), {})):
@@ -443,6 +448,13 @@ def _notes(state: _Run, sizes: tuple[int, ...]) -> list[str]:
                 busy.append(f"{step} {k}x/{k // 10}x wall {ratio:.1f}, CPU {cpu_ratio:.1f}")
             else:
                 far.append(f"{step} {k}x/{k // 10}x = {ratio:.1f}")
+    if (reference := state.growth("reference", 100)) is not None:
+        notes.append(
+            f"analysis: the reference row is numpy's QR (LAPACK) of a random design of the models' shape "
+            f"({REFERENCE_COLUMNS} columns): one factorisation of the kind statsmodels makes of every design "
+            f"(its rank check and least squares), an O(rows) computation. Here it grew "
+            f"{state.growth('reference', 10) or math.nan:.1f}x and {reference:.1f}x: what this machine's "
+            "memory does to a pass over a design that no longer fits its caches, before any model code.")
     if far:
         notes.append("analysis: far from linear (more than "
                      f"{FAR_FROM_LINEAR:.0f}x per 10x): " + "; ".join(far) + ".")
@@ -609,6 +621,16 @@ def _best_time(work: Any) -> dict[str, Any]:
     return result
 
 
+def _reference(rows: int) -> None:
+    """numpy's QR of a random rows x REFERENCE_COLUMNS design, timed like a model."""
+    import numpy as np
+
+    design = np.random.default_rng(SEED).normal(size=(rows, REFERENCE_COLUMNS))
+    result = _best_time(lambda: np.linalg.qr(design, mode="r"))
+    result["value"] = {"rows": rows, "note": f"numpy QR of a random {rows:,} x {REFERENCE_COLUMNS} design"}
+    emit(result)
+
+
 def replicate(frame: Any, k: int) -> Any:
     """``frame`` k times: persons get new ids, every caseload is k times as large, clusters kept."""
     import numpy as np
@@ -672,6 +694,8 @@ def main(argv: list[str]) -> int:
         _copy(argv[1], int(argv[2]))
     elif len(argv) == 3 and argv[0] == "dataset":
         _dataset(argv[1], argv[2])
+    elif len(argv) == 2 and argv[0] == "reference":
+        _reference(int(argv[1]))
     elif len(argv) == 4 and argv[0] == "model":
         _model(argv[1], argv[2], int(argv[3]))
     else:
