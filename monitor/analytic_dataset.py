@@ -46,8 +46,8 @@ from monitor.models import (
     TrainingSession,
 )
 from surveys.answers_frame import answers_frame
-from surveys.frames import read_frame
 from surveys.fieldwork_models import Invitation
+from surveys.frames import read_frame
 from surveys.models import Survey, SurveyVersion
 from surveys.schema import Survey as SurveySchema
 from surveys.scoring import apply_scores, item_scores, scored_items
