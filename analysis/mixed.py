@@ -78,6 +78,8 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
     except np.linalg.LinAlgError as exc:
         raise AnalysisError("The mixed model could not be fitted: its fixed effects are not identified "
                             "(a covariate is a combination of the others).") from exc
+    except (ValueError, FloatingPointError) as exc:  # the optimiser on values it cannot use
+        raise AnalysisError(f"The mixed model could not be fitted ({exc}).") from exc
     notes: list[str] = []
     if not fit.converged:
         notes.append("The mixed model did not converge; treat the numbers with caution.")
