@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.fitting import captured_warnings, quiet
-from analysis.prepare import INTERCEPT, prepare
+from analysis.prepare import INTERCEPT, independent_columns, prepare
 from analysis.results import AnalysisError, EffectResult, EffectSize
 from analysis.small_samples import check_options
 
@@ -475,26 +475,9 @@ def _event_study(prep: Any, event: pd.Series, covariates: pd.DataFrame, fe: pd.D
                                      + "intervals, not bootstrapped"}, notes
 
 
-def _independent(X: pd.DataFrame, tol: float = 1e-10) -> list[str]:
-    """Columns of X, left to right, that are not linear combinations of the ones kept before them.
-
-    Works on the k x k cross-product matrix, so its cost does not grow with the rows.
-    """
-    gram = X.to_numpy(float).T @ X.to_numpy(float)
-    keep: list[int] = []
-    for j in range(gram.shape[0]):
-        own = gram[j, j]
-        if own <= 0:
-            continue
-        if keep:
-            K = gram[np.ix_(keep, keep)]
-            k_j = gram[keep, j]
-            residual = own - k_j @ np.linalg.solve(K, k_j)
-        else:
-            residual = own
-        if residual > tol * own:
-            keep.append(j)
-    return [X.columns[j] for j in keep]
+def _independent(X: pd.DataFrame) -> list[str]:
+    """Columns of X, left to right, that are not linear combinations of the ones kept before them."""
+    return [X.columns[j] for j in independent_columns(X.to_numpy(float))]
 
 
 def _pretrend_test(fitted: Any, leads: list[str], groups: np.ndarray | None) -> tuple[dict[str, Any] | None,

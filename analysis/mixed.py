@@ -88,10 +88,8 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
                   else {group_col: fit.inner, "residual": fit.residual})
     components = {k: max(float(v or 0.0), 0.0) for k, v in components.items()}
     total = sum(components.values())
-    for name, value in components.items():
-        if name != "residual" and value <= BOUNDARY * total:
-            notes.append(BOUNDARY_NOTE)
-            break
+    if any(value <= BOUNDARY * total for name, value in components.items() if name != "residual"):
+        notes.append(BOUNDARY_NOTE)
     icc = {}
     if total > 0:
         icc[group_col] = (components[group_col] + (components[nested] if nested else 0.0)) / total
@@ -104,8 +102,6 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
         if name and prep.data[name].nunique() < FEW_GROUPS:
             notes.append(f"Only {prep.data[name].nunique()} groups of '{name}': its variance is poorly "
                          "estimated from so few.")
-    sizes = group_effect_sizes(prep, difference=float(fit.beta[list(prep.X.columns).index(prep.exposure)])) \
-        if prep.exposure_info.binary and not prep.outcome_binary else ()
     details = {
         "variance_components": components,
         "icc": icc,
@@ -115,7 +111,10 @@ def _fit(prep: Prepared, nested: str | None, *, reml: bool, maxiter: int | None,
         "estimation": "REML" if reml else "maximum likelihood",
         "log_likelihood": fit.log_likelihood if np.isfinite(fit.log_likelihood) else None,
     }
-    return model_result(prep, _Fitted(prep, fit, nested, details), method="mixed", effect_sizes=sizes, warnings_=notes,
+    fitted = _Fitted(prep, fit, nested, details)
+    sizes = group_effect_sizes(prep, difference=float(fitted.params[prep.exposure])) \
+        if prep.exposure_info.binary and not prep.outcome_binary else ()
+    return model_result(prep, fitted, method="mixed", effect_sizes=sizes, warnings_=notes,
                         converged=fit.converged, details=details, summary=summary)
 
 

@@ -45,7 +45,6 @@ class InterceptsFit:
     log_likelihood: float
     converged: bool
     iterations: int
-    message: str
 
 
 class _Statistics:
@@ -100,8 +99,7 @@ def fit_random_intercepts(X: np.ndarray, y: np.ndarray, inner: np.ndarray, outer
     beta, a_inv, sigma2 = parts
     return InterceptsFit(beta=beta, cov_beta=sigma2 * a_inv, residual=sigma2, inner=float(ratios[0] * sigma2),
                          outer=float(ratios[1] * sigma2) if two else None, log_likelihood=-0.5 * value,
-                         converged=converged, iterations=int(solution.nit),
-                         message=str(solution.message))
+                         converged=converged, iterations=int(solution.nit))
 
 
 def _criterion(stats: _Statistics, ratios: np.ndarray, reml: bool

@@ -126,6 +126,15 @@ def _with_analytic_score(base: type) -> type:
     """
 
     class OrderedWithScore(base):  # type: ignore[misc, valid-type]
+        def _parts(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+            """Per row f_upp / P and f_low / P, the thresholds' weights w_j, and the answers' codes."""
+            params = np.asarray(params, dtype=float)
+            low, upp = self._bounds(params)
+            prob = self.prob(low, upp) + 1e-20  # as loglikeobs guards the log
+            weights = np.concatenate(([1.0], np.exp(params[self.k_vars + 1:])))
+            # the densities are 0 at the infinite ends
+            return self.pdf(upp) / prob, self.pdf(low) / prob, weights, np.asarray(self.endog, dtype=np.int64)
+
         def score_obs(self, params: np.ndarray) -> np.ndarray:
             """Per-row derivatives of the log-likelihood in (coefficients, transformed thresholds).
 
@@ -135,32 +144,17 @@ def _with_analytic_score(base: type) -> type:
             for j <= m: in t_j the derivative is (f_upp [j <= y] - f_low [j <= y - 1]) w_j / P,
             with w_0 = 1 and w_j = exp(t_j).
             """
-            params = np.asarray(params, dtype=float)
-            low, upp = self._bounds(params)
-            prob = self.prob(low, upp) + 1e-20  # as loglikeobs guards the log
-            f_low, f_upp = self.pdf(low), self.pdf(upp)  # 0 at the infinite ends
-            k = self.k_vars
-            steps = np.exp(params[k + 1:])
-            weights = np.concatenate(([1.0], steps))
+            upper, lower, weights, y = self._parts(params)
             j = np.arange(len(weights))
-            y = np.asarray(self.endog)[:, None]
-            upper = (j <= y) * f_upp[:, None]
-            lower = (j <= y - 1) * f_low[:, None]
-            thresholds = (upper - lower) * weights / prob[:, None]
-            coefficients = -np.asarray(self.exog) * ((f_upp - f_low) / prob)[:, None]
+            thresholds = ((j <= y[:, None]) * upper[:, None] - (j <= y[:, None] - 1) * lower[:, None]) * weights
+            coefficients = -np.asarray(self.exog) * (upper - lower)[:, None]
             return np.column_stack((coefficients, thresholds))
 
         def score(self, params: np.ndarray) -> np.ndarray:
             """score_obs summed over the rows without forming it: X'g for the coefficients, and
             for the thresholds per-category sums of f_upp / P and f_low / P, cumulated from the top
             (row i adds to t_j when j <= y_i, resp. j <= y_i - 1). BFGS calls this at every step."""
-            params = np.asarray(params, dtype=float)
-            low, upp = self._bounds(params)
-            prob = self.prob(low, upp) + 1e-20
-            upper, lower = self.pdf(upp) / prob, self.pdf(low) / prob
-            k = self.k_vars
-            weights = np.concatenate(([1.0], np.exp(params[k + 1:])))
-            y = np.asarray(self.endog, dtype=np.int64)
+            upper, lower, weights, y = self._parts(params)
             n_categories = len(weights) + 1
             # tail[j] = sum over rows answering j or higher
             upper_tail = np.cumsum(np.bincount(y, weights=upper, minlength=n_categories)[::-1])[::-1]

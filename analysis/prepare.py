@@ -335,47 +335,33 @@ def independent_columns(matrix: np.ndarray, kept: int = 0) -> list[int]:
     return independent_in_gram(matrix.T @ matrix, kept)
 
 
+#: A column is kept when the share of its sum of squares that the columns kept before it leave
+#: unexplained (1 - R^2) is above this.
+INDEPENDENCE_TOLERANCE = 1e-10
+
+
 def independent_in_gram(gram: np.ndarray, kept: int = 0) -> list[int]:
-    """independent_columns from the columns' Gram matrix X'X."""
-    scaled = _scaled(gram)
-    if _rank(scaled) == len(gram):
-        return list(range(len(gram)))
-    chosen = list(range(kept))
-    rank = _rank(scaled[np.ix_(chosen, chosen)])
-    for j in range(kept, len(gram)):
-        trial = [*chosen, j]
-        new_rank = _rank(scaled[np.ix_(trial, trial)])
-        if new_rank > rank:
-            chosen, rank = trial, new_rank
-    return chosen
+    """independent_columns from the columns' Gram matrix X'X, left to right.
 
-
-#: A design's columns are independent when the smallest singular value of the unit-scaled design
-#: is above this share of the largest. Through the Gram matrix singular values are resolved to
-#: about 1e-8 of the largest, so this sits well above the rounding and well below any pair of
-#: columns that could be told apart in practice (a correlation of 1 - 1e-10).
-RANK_TOLERANCE = 1e-6
-
-
-def _scaled(gram: np.ndarray) -> np.ndarray:
-    """X'X of the columns scaled to unit length (a zero column stays zero).
-
-    Rank checks on it cost k x k whatever the number of rows, where numpy's matrix_rank took an SVD
-    of the whole n x k design for each check (most of `prepare` on a national programme, and more
-    than linear in the rows through the memory it touches).
+    Works on the k x k cross-products, so its cost does not grow with the rows (numpy's
+    matrix_rank took an SVD of the whole n x k design per check). The columns are scaled to unit
+    length first, so indicators and counts in the thousands are judged alike.
     """
     norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
     scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return gram * np.outer(scale, scale)
-
-
-def _rank(gram: np.ndarray) -> int:
-    """Numerical rank of a design from its scaled Gram matrix (see RANK_TOLERANCE)."""
-    if gram.size == 0:
-        return 0
-    eigenvalues = np.linalg.eigvalsh(gram)
-    top = eigenvalues.max()
-    return int(np.sum(eigenvalues > top * RANK_TOLERANCE**2)) if top > 0 else 0
+    scaled = gram * np.outer(scale, scale)
+    keep = list(range(kept))
+    for j in range(kept, len(scaled)):
+        if norms[j] == 0:
+            continue
+        if keep:
+            within = scaled[keep, j]
+            residual = 1.0 - within @ np.linalg.solve(scaled[np.ix_(keep, keep)], within)
+        else:
+            residual = 1.0
+        if residual > INDEPENDENCE_TOLERANCE:
+            keep.append(j)
+    return keep
 
 
 def _with_exposure(design: _Design, t: pd.Series, exposure: str, covariates: tuple[str, ...],
