@@ -13,7 +13,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises:
         monitor.config.ConfigError: when the configuration cannot be used.
     """
-    import surveys.fieldwork_models  # noqa: F401  (registers the fieldwork tables on db.metadata)
+    import monitor.fieldwork.models  # noqa: F401  (registers the fieldwork tables on db.metadata)
     import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
     from monitor import cli, errors, registry, security_headers
     from monitor.admin import views as admin_views
@@ -22,10 +22,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from monitor.config import load_config
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.fieldwork import bp as fieldwork_bp
+    from monitor.fieldwork.respondent import bp as respondent_bp
+    from monitor.fieldwork.respondent import i18n as respondent_i18n
     from monitor.home import views as home_views
     from surveys.designer.views import bp as designer_bp
-    from surveys.respondent import bp as respondent_bp
-    from surveys.respondent import i18n as respondent_i18n
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, test_config))

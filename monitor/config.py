@@ -59,6 +59,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SUPPRESSION_THRESHOLD": int(env.get("SUPPRESSION_THRESHOLD", "11")),
         "PAGE_SIZE": 25,
+        # The programme's calendar: due dates, windows and expiry are days in this time zone
+        # (monitor.clock), whatever the server's own zone is.
+        "PROGRAMME_TIMEZONE": env.get("PROGRAMME_TIMEZONE", "Europe/Kyiv"),
         # Uploads are spreadsheets of a programme's registry; 20 MB holds several 100,000 rows.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
@@ -120,6 +123,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     if not proxies.isdigit() or int(proxies) > 5:
         raise ConfigError("TRUSTED_PROXIES must be a whole number from 0 to 5 (the reverse proxies in front).")
     cfg["TRUSTED_PROXIES"] = int(proxies)
+    _check_timezone(cfg["PROGRAMME_TIMEZONE"])
     _check_mail(cfg)
     if cfg["ARGON2_PROFILE"] not in ("default", "test"):
         raise ConfigError("ARGON2_PROFILE must be 'default' or 'test'.")
@@ -129,6 +133,17 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
 
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _check_timezone(name: str) -> None:
+    """PROGRAMME_TIMEZONE must be an IANA zone this machine knows (e.g. Europe/Kyiv)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"PROGRAMME_TIMEZONE={name!r} is not a time zone this machine knows "
+                          "(use an IANA name such as Europe/Kyiv).") from exc
 
 
 def _check_mail(cfg: dict[str, Any]) -> None:

@@ -752,7 +752,7 @@ class SectionParts:
     of its questions as drawn unanswered and without errors (see :func:`draw_question`).
 
     Valid as long as the survey does not change: the respondent pages keep one per published
-    version, section and language (``surveys.respondent.services.Instrument.parts``); anything
+    version, section and language (``monitor.fieldwork.respondent.services.Instrument.parts``); anything
     else (the designer's preview of a draft) makes one per form.
     """
 

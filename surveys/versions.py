@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from monitor import audit
+from monitor.clock import utcnow
 from monitor.extensions import db
-from monitor.models.accounts import utcnow
 from surveys import schema
 from surveys.models import PublishedVersionImmutable, Survey, SurveyVersion
 from surveys.validation import Problem, ensure_valid

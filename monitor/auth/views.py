@@ -15,9 +15,9 @@ from wtforms.validators import DataRequired, Length
 from monitor import audit, throttle
 from monitor.auth.access import STAFF, allow, public
 from monitor.auth.passwords import dummy_verify, verify_password
+from monitor.clock import utcnow
 from monitor.extensions import db
 from monitor.models import User
-from monitor.models.accounts import utcnow
 
 bp = Blueprint("auth", __name__)
 

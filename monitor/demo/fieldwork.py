@@ -48,14 +48,21 @@ from monitor.demo.outcomes import (
 )
 from monitor.demo.programme import REGIONS
 from monitor.extensions import db
-from monitor.models import MODULES, SERVICES, FollowUpPlan, PlanWave
-from monitor.models.followup import DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BEFORE_DAYS
+from monitor.fieldwork.models import (
+    DEFAULT_WINDOW_AFTER_DAYS,
+    DEFAULT_WINDOW_BEFORE_DAYS,
+    Answer,
+    FollowUpPlan,
+    Invitation,
+    PlanWave,
+    Response,
+)
+from monitor.fieldwork.tokens import new_token, token_hash
+from monitor.models import MODULES, SERVICES
 from surveys.expressions import ExpressionError, evaluate, evaluate_bool, parse_cached, references
 from surveys.expressions import to_string as expression_string
-from surveys.fieldwork_models import Answer, Invitation, Response
 from surveys.library import load_instrument
 from surveys.schema import Question, QuestionType, ScoreMethod, Survey
-from surveys.tokens import new_token, token_hash
 
 if TYPE_CHECKING:
     from monitor.demo.generator import DemoWorld

@@ -130,6 +130,7 @@ from monitor.demo.programme import (
     REGIONS,
 )
 from monitor.extensions import db
+from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave, Response
 from monitor.models import (
     GENDERS,
     MODULES,
@@ -137,17 +138,14 @@ from monitor.models import (
     AssistanceEpisode,
     AssistedPerson,
     AuditEvent,
-    FollowUpPlan,
     Organisation,
     PersonContact,
-    PlanWave,
     Provider,
     Region,
     ThrottleCounter,
     TrainingAttendance,
     TrainingSession,
 )
-from surveys.fieldwork_models import Invitation, Response
 from surveys.models import immutability_guard_lifted
 
 #: progress(label, done, total)

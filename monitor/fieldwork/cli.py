@@ -34,8 +34,8 @@ def _base_url(option: str | None) -> str:
 
 def _plan(survey_id: int, plan_id: int | None):
     from monitor.extensions import db
+    from monitor.fieldwork.models import FollowUpPlan
     from monitor.fieldwork.services import active_plans_for_survey
-    from monitor.models import FollowUpPlan
     from surveys.models import Survey
 
     if db.session.get(Survey, survey_id) is None:

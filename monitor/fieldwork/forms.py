@@ -21,8 +21,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
+from monitor.fieldwork.models import DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BEFORE_DAYS
 from monitor.fieldwork.services import MAX_OFFSET_MONTHS, MAX_WINDOW_DAYS, WaveSpec
-from monitor.models.followup import DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BEFORE_DAYS
 
 #: Blank wave rows offered under the existing ones.
 BLANK_WAVES = 2

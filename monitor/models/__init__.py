@@ -2,7 +2,6 @@
 
 from monitor.models.accounts import Role, User
 from monitor.models.audit import AuditEvent
-from monitor.models.followup import DEFAULT_WAVES, FollowUpPlan, PlanWave
 from monitor.models.registry import (
     AGE_BROAD,
     EXPLOIT_TYPES,
@@ -32,14 +31,11 @@ __all__ = [
     "ORGANISATION_KINDS",
     "PROFESSIONS",
     "SERVICES",
-    "DEFAULT_WAVES",
     "AssistanceEpisode",
     "AssistedPerson",
     "AuditEvent",
-    "FollowUpPlan",
     "Organisation",
     "PersonContact",
-    "PlanWave",
     "Provider",
     "Region",
     "ThrottleCounter",

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from monitor.clock import utcnow
 from monitor.extensions import db
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now in UTC (stored naive-UTC by SQLite, aware by PostgreSQL)."""
-    return datetime.now(UTC)
 
 
 class Role(enum.StrEnum):

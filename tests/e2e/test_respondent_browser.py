@@ -13,10 +13,10 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import Answer, RespondentSession, Response
+from monitor.fieldwork.models import Answer, RespondentSession, Response
 from surveys.schema import LANGUAGE_NAMES
 from tests.e2e.conftest import PHONE, shot
-from tests.surveys.respondent_support import invitation_of, make_link, make_version, response_of
+from tests.monitor.respondent_support import invitation_of, make_link, make_version, response_of
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from monitor.extensions import db
 from monitor.fieldwork import services
+from monitor.fieldwork.models import FollowUpPlan, Invitation
 from monitor.fieldwork.services import FieldworkError, WaveSpec, add_months
-from monitor.models import AuditEvent, FollowUpPlan
-from surveys.fieldwork_models import Invitation
+from monitor.models import AuditEvent
 from tests.monitor.fieldwork_support import TODAY, answer, invitations, plan_for, publish
 
 

@@ -14,12 +14,12 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from surveys.respondent import i18n
+from monitor.fieldwork.respondent import i18n
+from tests.monitor.respondent_support import make_link, make_version, open_link, text
 from tests.surveys.factories import simple_survey
-from tests.surveys.respondent_support import make_link, make_version, open_link, text
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = ROOT / "surveys" / "respondent"
+HERE = ROOT / "monitor" / "fieldwork" / "respondent"
 LANGS = ("uk", "ru")
 
 
@@ -32,13 +32,13 @@ def _extracted() -> set[str]:
     with (HERE / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh)
 
-    def only_surveys(path: str) -> bool:
+    def only_sources(path: str) -> bool:
         relative = Path(path).resolve().relative_to(ROOT).parts
-        return not relative or relative[0] == "surveys"
+        return not relative or relative[0] in {"monitor", "surveys"}
 
     return {msgid if isinstance(msgid, str) else msgid[0]
             for _, _, msgid, _, _ in extract_from_dir(str(ROOT), method_map, options_map,
-                                                       directory_filter=only_surveys)}
+                                                       directory_filter=only_sources)}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -47,7 +47,7 @@ def test_compiled_catalogue_is_up_to_date(lang):
     write_mo(buffer, _catalog(lang))
     committed = (i18n.TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").read_bytes()
     assert buffer.getvalue() == committed, (
-        f"{lang}: run .venv/bin/pybabel compile -d surveys/respondent/translations")
+        f"{lang}: run .venv/bin/pybabel compile -d monitor/fieldwork/respondent/translations")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -30,9 +30,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from monitor.auth.access import public
 from monitor.extensions import db
+from monitor.fieldwork.respondent import bp, forms, i18n, inputs, previews, services, summary
+from monitor.fieldwork.respondent.services import REVIEW, Visit
 from surveys import rendering
-from surveys.respondent import bp, forms, i18n, inputs, previews, services, summary
-from surveys.respondent.services import REVIEW, Visit
 from surveys.schema import LANGUAGE_NAMES, LANGUAGES, QuestionType, Survey
 
 #: Keys of the Flask session this blueprint uses.
@@ -184,7 +184,7 @@ def _closed_page(closed: services.LinkClosed) -> WerkzeugResponse:
     offered = _languages(survey)
     opens = i18n.long_date(closed.invitation.opens_on) if closed.reason == "not_open" else None
     status = 410 if closed.reason in ("expired", "revoked") else 200
-    html = render_template("surveys/respondent/closed.html", reason=closed.reason, opens=opens,
+    html = render_template("monitor/respondent/closed.html", reason=closed.reason, opens=opens,
                            languages=offered or list(LANGUAGES), language_links=True)
     return current_app.make_response((html, status))
 
@@ -200,7 +200,7 @@ def notice(reason: str):
 
 def _notice_page(reason: str, status: int, headers: dict[str, str] | None = None):
     i18n.use_language(_public_language())
-    html = render_template("surveys/respondent/notice.html", reason=reason,
+    html = render_template("monitor/respondent/notice.html", reason=reason,
                            languages=list(LANGUAGES), language_links=True)
     return html, status, headers or {}
 
@@ -247,7 +247,7 @@ def _consent_page(visit: Visit, confirm: bool):
     survey = visit.instrument.full
     lang = visit.language
     return render_template(
-        "surveys/respondent/consent.html", confirm=confirm,
+        "monitor/respondent/consent.html", confirm=confirm,
         title=survey.text(survey.title, lang),
         description=survey.text(survey.description, lang) if survey.description else "",
         intro=[survey.text(text, lang) for text in visit.instrument.intro],
@@ -365,7 +365,7 @@ def _section_page(visit: Visit, index: int, form: rendering.SectionForm, from_re
     answers = form.values or visit.answers
     position = rendering.page_position(survey, index, answers)
     return render_template(
-        "surveys/respondent/section.html", form=form, section_key=survey.sections[index].key,
+        "monitor/respondent/section.html", form=form, section_key=survey.sections[index].key,
         survey_title=survey.text(visit.instrument.full.title, visit.language),
         position=position, is_last=rendering.is_last_page(survey, index, answers),
         has_previous=services.before(visit, index, answers) is not None,
@@ -383,7 +383,7 @@ def review():
         return elsewhere
     pages = summary.review_pages(visit.survey, services.pages(visit), visit.answers,
                                  visit.language)
-    return render_template("surveys/respondent/review.html", pages=pages,
+    return render_template("monitor/respondent/review.html", pages=pages,
                            survey_title=visit.survey.text(visit.instrument.full.title,
                                                           visit.language),
                            languages=_languages(visit.instrument.full), back="review")
@@ -420,7 +420,7 @@ def done():
         return redirect(url_for(".notice", reason="declined"), 303)
     if visit.response.status != "submitted":
         return redirect(url_for(".resume"), 303)
-    return render_template("surveys/respondent/thanks.html",
+    return render_template("monitor/respondent/thanks.html",
                            languages=_languages(visit.instrument.full), back="done")
 
 
@@ -490,6 +490,6 @@ def _closed(exc: services.ResponseClosed):  # noqa: ARG001
 
 def _error_page(kind: str, status: int):
     i18n.use_language(_public_language())
-    return render_template("surveys/respondent/error.html", kind=kind,
+    return render_template("monitor/respondent/error.html", kind=kind,
                            languages=list(LANGUAGES), language_links=False), status
 

@@ -3,6 +3,6 @@ per section, drafts saved on the server, review, a single submit, and a quick ex
 
 from flask import Blueprint
 
-bp = Blueprint("respondent", __name__, url_prefix="/r", template_folder="../templates")
+bp = Blueprint("respondent", __name__, url_prefix="/r")
 
-from surveys.respondent import views  # noqa: E402,F401  (registers the routes on bp)
+from monitor.fieldwork.respondent import views  # noqa: E402,F401  (registers the routes on bp)

@@ -8,10 +8,10 @@ import re
 from sqlalchemy import select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import RespondentSession
-from surveys.tokens import new_token
+from monitor.fieldwork.models import RespondentSession
+from monitor.fieldwork.tokens import new_token
 from tests.conftest import _empty_tables, make_app
-from tests.surveys.respondent_support import consent, make_link, open_link, text
+from tests.monitor.respondent_support import consent, make_link, open_link, text
 
 
 def test_quick_exit_ends_the_session_and_leaves(client, factory):

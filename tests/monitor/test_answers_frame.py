@@ -10,15 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import surveys.frames
+import monitor.frames
 from monitor.extensions import db
-from monitor.models import FollowUpPlan, PlanWave
+from monitor.fieldwork.answers_frame import answers_frame, typed_answers
+from monitor.fieldwork.models import Answer, FollowUpPlan, Invitation, PlanWave, Response
+from monitor.fieldwork.tokens import new_token, token_hash
+from monitor.frames import read_frame
 from surveys import versions
-from surveys.answers_frame import answers_frame, typed_answers
-from surveys.fieldwork_models import Answer, Invitation, Response
-from surveys.frames import read_frame
 from surveys.library import load_instrument
-from surveys.tokens import new_token, token_hash
 
 #: Per respondent: the answers stored (None: the invitation has a draft response only).
 STORED = [
@@ -101,14 +100,14 @@ def test_typed_by_the_questions_as_typed_answers_types_them(survey_id):
 
 def test_many_chunks_read_the_same_as_one(survey_id, monkeypatch):
     whole = answers_frame(survey_id)
-    monkeypatch.setattr(surveys.frames, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(monitor.frames, "CHUNK_ROWS", 2)
     pieces = answers_frame(survey_id)
     _as_stored(pieces)
     pd.testing.assert_frame_equal(pieces, whole)
 
 
 def test_read_frame_types_columns_and_shares_repeated_text(survey_id, monkeypatch):
-    monkeypatch.setattr(surveys.frames, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(monitor.frames, "CHUNK_ROWS", 3)
     frame = read_frame(db.select(Invitation.id, Invitation.wave, Invitation.due_on, Invitation.provider_id)
                        .order_by(Invitation.id), text=("wave",), dates=("due_on",))
     assert len(frame) == len(STORED)

@@ -22,7 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -38,14 +38,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor import throttle
+from monitor import clock, throttle
 from monitor.extensions import db
+from monitor.fieldwork.models import Answer, Invitation, RespondentSession, Response
+from monitor.fieldwork.tokens import looks_like_token, new_token, token_hash
 from surveys import rendering
-from surveys.fieldwork_models import Answer, Invitation, RespondentSession, Response
 from surveys.models import SurveyVersion
 from surveys.rendering import SectionForm, SectionParts
 from surveys.schema import LANGUAGES, QuestionType, Section, Survey, Text
-from surveys.tokens import looks_like_token, new_token, token_hash
 
 #: Failed link look-ups allowed per client address in a window (counted in the database).
 TOKEN_FAILURE_LIMIT = 10
@@ -58,16 +58,16 @@ SEEN_EVERY = timedelta(minutes=5)
 REVIEW = "@review"
 #: Keys an instrument's own consent question may have (yes/no); the library uses the first.
 CONSENT_KEYS = ("consent_given", "consent")
-#: Invitation statuses that still open the survey.
-OPEN_STATUSES = frozenset({"pending", "opened", "in_progress"})
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now in UTC without a zone: what the raw statements below compare stored times with."""
+    return clock.utcnow().replace(tzinfo=None)
 
 
 def today() -> date:
-    return utcnow().date()
+    """The programme's date (the same calendar as the officers' due lists and expiry)."""
+    return clock.programme_today()
 
 
 # --- errors ----------------------------------------------------------------------------------

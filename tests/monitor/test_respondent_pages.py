@@ -9,8 +9,8 @@ import re
 from sqlalchemy import select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import Answer, RespondentSession
-from tests.surveys.respondent_support import (
+from monitor.fieldwork.models import Answer, RespondentSession
+from tests.monitor.respondent_support import (
     consent,
     make_link,
     open_link,
@@ -233,7 +233,7 @@ def test_ids_are_unique_and_every_label_names_an_input_on_every_library_page(cli
     """A duplicate id would tie a label to the wrong element (screen readers would read no
     label); checked on every page of every library instrument, with errors shown."""
     from surveys.library import INSTRUMENTS, load_instrument
-    from tests.surveys.respondent_support import make_version
+    from tests.monitor.respondent_support import make_version
 
     for instrument in INSTRUMENTS:
         version = make_version(factory, load_instrument(instrument))

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from monitor.clock import utcnow
 from monitor.extensions import db
-from monitor.models.accounts import utcnow
 
 #: The waves a new plan starts with: at the start and after 3, 6 and 12 months.
 DEFAULT_WAVES: tuple[tuple[str, int], ...] = (("baseline", 0), ("m3", 3), ("m6", 6), ("m12", 12))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import Answer, RespondentSession
+from monitor.fieldwork.models import Answer, RespondentSession
 from surveys.library import load_instrument
-from tests.surveys.respondent_support import (
+from tests.monitor.respondent_support import (
     consent,
     invitation_of,
     make_link,

@@ -3,7 +3,7 @@
 Analysis and exports span every version of a survey by question key (a key keeps its meaning
 across versions; that is what keys are for), so the frame holds the responses to all versions
 with one column per key ever asked. Reading is one SQL statement for the responses and one for
-their answers, both streamed in chunks (``surveys.frames``); no ORM object is made per response
+their answers, both streamed in chunks (``monitor.frames``); no ORM object is made per response
 or per answer, and nothing is kept per answer but two small integers while reading:
 
 * each answer's response becomes a row position and its key a column;
@@ -24,8 +24,8 @@ import pandas as pd
 from sqlalchemy import func, literal, select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import Answer, Invitation, Response
-from surveys.frames import TextCodes, read_frame, stream
+from monitor.fieldwork.models import Answer, Invitation, Response
+from monitor.frames import TextCodes, read_frame, stream
 from surveys.models import SurveyVersion
 from surveys.schema import QuestionType, Survey
 

@@ -13,6 +13,7 @@ Design choices that protect respondents and their answers:
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -26,12 +27,33 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from monitor.clock import utcnow
 from monitor.extensions import db
-from monitor.models.accounts import utcnow
 
-INVITATION_STATUSES = ("pending", "opened", "in_progress", "completed", "declined", "expired", "revoked")
-#: Statuses after which the link no longer opens the survey.
-CLOSED_STATUSES = frozenset({"completed", "declined", "expired", "revoked"})
+
+class InvitationStatus(enum.StrEnum):
+    """Where an invitation stands; the one list of statuses (the table's check repeats it).
+
+    ``pending`` until the link is opened, ``opened`` once it is, ``in_progress`` after consent
+    with a draft, then ``completed`` or ``declined`` by the respondent, ``expired`` when its
+    window closed unanswered, ``revoked`` by an officer.
+    """
+
+    pending = "pending"
+    opened = "opened"
+    in_progress = "in_progress"
+    completed = "completed"
+    declined = "declined"
+    expired = "expired"
+    revoked = "revoked"
+
+
+#: Every status, in the order pages and rate tables show them.
+INVITATION_STATUSES: tuple[str, ...] = tuple(InvitationStatus)
+#: Statuses in which the link still opens the survey (and a wave's close can expire it).
+LIVE_STATUSES: tuple[str, ...] = (InvitationStatus.pending, InvitationStatus.opened, InvitationStatus.in_progress)
+#: Statuses a plan edit may regenerate (nobody has answered or opened them).
+REGENERABLE_STATUSES: tuple[str, ...] = (InvitationStatus.pending, InvitationStatus.expired)
 
 
 class Invitation(db.Model):

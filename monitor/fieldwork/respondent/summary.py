@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from monitor.fieldwork.respondent.i18n import long_date
 from surveys import rendering
-from surveys.respondent.i18n import long_date
 from surveys.schema import QuestionType, Section, Survey
 
 

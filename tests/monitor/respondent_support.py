@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from monitor.extensions import db
-from monitor.models.followup import FollowUpPlan, PlanWave
+from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave, Response
+from monitor.fieldwork.tokens import new_token, token_hash
 from surveys import versions
-from surveys.fieldwork_models import Invitation, Response
 from surveys.schema import Choice, ChoiceList, Question, Section, Survey
-from surveys.tokens import new_token, token_hash
 from tests.surveys.factories import tri
 
 

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.extensions import db
+from monitor.fieldwork.models import RespondentSession, Response
+from monitor.fieldwork.respondent import services
+from monitor.fieldwork.tokens import new_token, token_hash
 from monitor.models.throttle import ThrottleCounter
-from surveys.fieldwork_models import RespondentSession, Response
-from surveys.respondent import services
-from surveys.tokens import new_token, token_hash
 from tests.conftest import make_app
-from tests.surveys.respondent_support import (
+from tests.monitor.respondent_support import (
     consent,
     invitation_of,
     make_link,

@@ -16,11 +16,11 @@ from werkzeug.datastructures import MultiDict
 from wtforms.widgets import html_params as wtforms_html_params
 
 from monitor.extensions import db
+from monitor.fieldwork.respondent import services
 from surveys import rendering, versions
 from surveys.models import SurveyVersion
-from surveys.respondent import services
 from surveys.schema import Question
-from tests.surveys.respondent_support import (
+from tests.monitor.respondent_support import (
     consent,
     make_link,
     make_version,
@@ -312,7 +312,7 @@ def test_respondent_posts_need_the_csrf_token(database_url, _schema, factory):
 
 
 def _walk_with_and_without_tokens(app, link) -> None:
-    from tests.surveys.respondent_support import csrf_token
+    from tests.monitor.respondent_support import csrf_token
 
     client = app.test_client()
     open_link(client, link)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import Answer, Response
-from surveys.respondent import services
-from tests.surveys.respondent_support import (
+from monitor.fieldwork.models import Answer, Response
+from monitor.fieldwork.respondent import services
+from tests.monitor.respondent_support import (
     consent,
     invitation_of,
     make_link,

@@ -8,13 +8,13 @@ The catalogues live beside this module (``translations/<lang>/LC_MESSAGES``), an
 ``.mo`` files are committed so the app runs without a build step; a test checks they match the
 ``.po`` files. After changing a marked string, from the repository root::
 
-    .venv/bin/pybabel extract -F surveys/respondent/babel.cfg --no-location --sort-output \\
+    .venv/bin/pybabel extract -F monitor/fieldwork/respondent/babel.cfg --no-location --sort-output \\
         --project "NRM Monitor" --version 0.1 --copyright-holder "NRM Monitor" \\
-        --msgid-bugs-address "NRM Monitor team" -o surveys/respondent/messages.pot .
-    .venv/bin/pybabel update -i surveys/respondent/messages.pot \\
-        -d surveys/respondent/translations --no-fuzzy-matching --ignore-obsolete
+        --msgid-bugs-address "NRM Monitor team" -o monitor/fieldwork/respondent/messages.pot .
+    .venv/bin/pybabel update -i monitor/fieldwork/respondent/messages.pot \\
+        -d monitor/fieldwork/respondent/translations --no-fuzzy-matching --ignore-obsolete
     (translate the new entries in uk and ru)
-    .venv/bin/pybabel compile -d surveys/respondent/translations
+    .venv/bin/pybabel compile -d monitor/fieldwork/respondent/translations
 """
 
 from __future__ import annotations
