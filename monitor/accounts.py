@@ -6,6 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from monitor import audit
+from monitor.auth import sessions
 from monitor.auth.passwords import WeakPassword, hash_password
 from monitor.extensions import db
 from monitor.models import Role, User
@@ -50,10 +51,10 @@ def set_active(user: User, active: bool, actor_id: int | None = None) -> None:
         raise AccountError("You cannot deactivate your own account.")
     if user.active != active:
         user.active = active
-        user.session_version += 1
         db.session.flush()
+        ended = 0 if active else sessions.end_all(user.id, "deactivated")
         audit.record("user_activated" if active else "user_deactivated", target=f"user:{user.id}",
-                     user_id=actor_id)
+                     user_id=actor_id, **({} if active else {"sessions_ended": ended}))
 
 
 def set_password(user: User, password: str, actor_id: int | None = None) -> None:
@@ -66,6 +67,7 @@ def set_password(user: User, password: str, actor_id: int | None = None) -> None
         user.password_hash = hash_password(password)
     except WeakPassword as exc:
         raise AccountError(str(exc)) from exc
-    user.session_version += 1
     db.session.flush()
-    audit.record("password_set", target=f"user:{user.id}", user_id=actor_id)
+    ended = sessions.end_all(user.id, "password")
+    audit.record("password_set", target=f"user:{user.id}", user_id=actor_id, sessions_ended=ended)
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from monitor import audit, throttle
+from monitor.auth import sessions
 from monitor.auth.access import STAFF, allow, public
 from monitor.auth.passwords import dummy_verify, verify_password
 from monitor.extensions import db
@@ -61,6 +62,10 @@ def login():
         if user is None:
             dummy_verify(form.password.data)
         elif user.active and verify_password(user.password_hash, form.password.data):
+            # A fresh cookie: nothing put in it before the login carries over (no fixation),
+            # and a new server-side session whose random id is the cookie's only identity.
+            session.clear()
+            sessions.start(user, ip=request.remote_addr, user_agent=request.user_agent.string)
             login_user(user)
             user.last_login_at = utcnow()
             throttle.clear(keys[1])
@@ -78,8 +83,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(*STAFF)
 def logout():
+    sessions.end(current_user.session_id, "logout")
     audit.record("logout", target=f"user:{current_user.id}")
     db.session.commit()
     logout_user()
+    session.clear()
     flash("You have logged out.", "info")
     return redirect(url_for("auth.login"))
+

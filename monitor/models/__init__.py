@@ -21,6 +21,7 @@ from monitor.models.registry import (
     TrainingAttendance,
     TrainingSession,
 )
+from monitor.models.staff_session import StaffSession
 from monitor.models.throttle import ThrottleCounter
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "PlanWave",
     "Provider",
     "Region",
+    "StaffSession",
     "ThrottleCounter",
     "Role",
     "TrainingAttendance",
