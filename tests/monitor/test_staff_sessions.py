@@ -1,5 +1,5 @@
 """Staff sessions kept on the server: logout, the idle and absolute limits, a new session at
-each login; a password reset and a deactivation end them, on every host.
+each login, a password change and a deactivation end them on every host.
 
 Time is moved by moving the session's stored times back in the database, never by sleeping.
 """
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from monitor.auth.access import rule_access
 from monitor.extensions import db
-from monitor.models import StaffSession
+from monitor.models import AuditEvent, StaffSession
 from tests.conftest import TEST_PASSWORD, make_app
 
 NEW_PASSWORD = "a brand new password"
@@ -59,6 +59,15 @@ def _set_times(identity: str, *, logged_in_ago: timedelta, seen_ago: timedelta) 
 
 def _sent_to_login(response) -> bool:
     return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def _change_password(client, current: str, new: str = NEW_PASSWORD, confirm: str | None = None):
+    return client.post("/account/password", data={
+        "current": current, "new": new, "confirm": new if confirm is None else confirm})
+
+
+def _actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 # --- logout -------------------------------------------------------------------------------------
@@ -191,6 +200,66 @@ def test_an_identity_of_the_old_kind_opens_nothing(app, client, factory):
     with client.session_transaction() as cookie:
         cookie["_user_id"] = f"{user.id}:1"  # what cookies held before sessions were stored
     assert _sent_to_login(client.get("/"))
+
+
+# --- changing one's own password ----------------------------------------------------------------
+
+def test_changing_ones_password_ends_the_other_sessions_and_renews_this_one(app, client, factory):
+    user = factory.user("evaluator")
+    _log_in(client, user)
+    other = app.test_client()
+    _log_in(other, user)
+    assert b'href="/account/password"' in client.get("/").data  # linked beside logout
+    old_identity = _identity(app, client)
+    logged_in_at = _row(old_identity).created_at
+    copy_of_this_cookie = _with_cookie_of(app, client)
+
+    response = _change_password(client, TEST_PASSWORD)
+
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this browser stays logged in
+    assert _sent_to_login(other.get("/"))
+    assert _sent_to_login(copy_of_this_cookie.get("/"))
+    renewed = _identity(app, client)
+    assert renewed != old_identity
+    assert _row(old_identity).end_reason == "password"
+    assert _row(renewed).created_at == logged_in_at  # the 8 hours still count from the login
+    assert "password_changed" in _actions()
+
+    assert app.test_client().post("/login", data={"email": user.email,
+                                                  "password": TEST_PASSWORD}).status_code == 200
+    _log_in(app.test_client(), user, NEW_PASSWORD)
+
+
+def test_a_wrong_current_password_changes_nothing(app, client, factory):
+    user = factory.user("officer")
+    _log_in(client, user)
+    other = app.test_client()
+    _log_in(other, user)
+
+    wrong = _change_password(client, "not my password at all")
+    assert wrong.status_code == 200 and b"The current password is not right." in wrong.data
+    mismatch = _change_password(client, TEST_PASSWORD, confirm="a different new one")
+    assert b"The two new passwords are not the same." in mismatch.data
+    short = _change_password(client, TEST_PASSWORD, new="short")
+    assert b"at least 12" in short.data
+
+    assert client.get("/").status_code == other.get("/").status_code == 200
+    _log_in(app.test_client(), user, TEST_PASSWORD)
+    actions = _actions()
+    assert "password_change_failed" in actions and "password_changed" not in actions
+
+
+def test_wrong_current_passwords_are_throttled(app, client, factory):
+    from monitor.auth.views import PASSWORD_CHANGE_LIMIT
+
+    user = factory.user("officer")
+    _log_in(client, user)
+    for _ in range(PASSWORD_CHANGE_LIMIT):
+        _change_password(client, "guessing the password")
+    blocked = _change_password(client, TEST_PASSWORD)
+    assert blocked.status_code == 429
+    _log_in(app.test_client(), user, TEST_PASSWORD)  # still the old password
 
 
 # --- the administrator's changes ----------------------------------------------------------------
