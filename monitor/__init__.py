@@ -64,6 +64,10 @@ def _migrations_dir() -> str:
 
 
 def _init_login(app: Flask) -> None:
+    from flask import g, request, session
+    from flask_login import current_user
+
+    from monitor.auth import sessions
     from monitor.extensions import db, login_manager
     from monitor.models import User
 
@@ -73,10 +77,19 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(identity: str) -> User | None:
-        user_id, _, version = identity.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or user.session_version != int(version):
-            return None
+        # The identity is the random id of a session kept in the database (monitor.auth.sessions).
+        user, wrote = sessions.load(identity)
+        if wrote:
+            g.staff_session_wrote = True
         return user
+
+    @app.before_request
+    def _load_staff_session() -> None:
+        """Check the staff session first thing in every request that carries one, and commit
+        what the check wrote (``last_seen_at``, a session ended as idle or expired) on its own,
+        before the view adds anything to the transaction."""
+        if request.endpoint == "static" or "_user_id" not in session:
+            return
+        _ = current_user.is_authenticated  # loads (and checks) the session now
+        if g.pop("staff_session_wrote", False):
+            db.session.commit()

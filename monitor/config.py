@@ -70,6 +70,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Staff sessions live in the database (monitor/auth/sessions.py): ended after this many
+        # minutes without a request, and this many hours after the login whatever the activity.
+        "STAFF_SESSION_IDLE_MINUTES": env.get("STAFF_SESSION_IDLE_MINUTES", "30"),
+        "STAFF_SESSION_MAX_HOURS": env.get("STAFF_SESSION_MAX_HOURS", "8"),
         "WTF_CSRF_TIME_LIMIT": None,
         # argon2id cost; tests lower it (hashing at the default costs ~100 ms).
         "ARGON2_PROFILE": env.get("ARGON2_PROFILE", "default"),
@@ -124,12 +128,25 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         raise ConfigError("TRUSTED_PROXIES must be a whole number from 0 to 5 (the reverse proxies in front).")
     cfg["TRUSTED_PROXIES"] = int(proxies)
     _check_timezone(cfg["PROGRAMME_TIMEZONE"])
+    _check_staff_sessions(cfg)
     _check_mail(cfg)
     if cfg["ARGON2_PROFILE"] not in ("default", "test"):
         raise ConfigError("ARGON2_PROFILE must be 'default' or 'test'.")
     if cfg["PRODUCTION"] and cfg["ARGON2_PROFILE"] != "default":
         raise ConfigError("ARGON2_PROFILE=test is for the test suite only, never production.")
     return cfg
+
+
+def _check_staff_sessions(cfg: dict[str, Any]) -> None:
+    """Validate the staff session limits: whole numbers, idle within the absolute limit."""
+    idle, longest = str(cfg["STAFF_SESSION_IDLE_MINUTES"]), str(cfg["STAFF_SESSION_MAX_HOURS"])
+    if not idle.isdigit() or int(idle) < 1:
+        raise ConfigError("STAFF_SESSION_IDLE_MINUTES must be a whole number of minutes, at least 1.")
+    if not longest.isdigit() or not 1 <= int(longest) <= 24:
+        raise ConfigError("STAFF_SESSION_MAX_HOURS must be a whole number of hours from 1 to 24.")
+    if int(idle) > int(longest) * 60:
+        raise ConfigError("STAFF_SESSION_IDLE_MINUTES cannot be longer than STAFF_SESSION_MAX_HOURS.")
+    cfg["STAFF_SESSION_IDLE_MINUTES"], cfg["STAFF_SESSION_MAX_HOURS"] = int(idle), int(longest)
 
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")

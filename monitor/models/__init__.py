@@ -20,6 +20,7 @@ from monitor.models.registry import (
     TrainingAttendance,
     TrainingSession,
 )
+from monitor.models.staff_session import StaffSession
 from monitor.models.throttle import ThrottleCounter
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "PersonContact",
     "Provider",
     "Region",
+    "StaffSession",
     "ThrottleCounter",
     "Role",
     "TrainingAttendance",

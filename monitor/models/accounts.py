@@ -34,15 +34,23 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change or deactivation: every cookie issued before stops working,
-    # without keeping session state in a process.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
+    #: The random id of the server-side session (monitor.models.StaffSession) this object was
+    #: loaded or logged in with, for this request only; never stored (the database keeps its
+    #: hash). Set by monitor.auth.sessions.
+    session_id = None
+
     def get_id(self) -> str:
-        """Flask-Login identity: the id and the session version, so old cookies lapse."""
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login identity: the random id of this login's server-side session.
+
+        Raises:
+            RuntimeError: no session was started (log in through ``monitor.auth.sessions.start``).
+        """
+        if not self.session_id:
+            raise RuntimeError("No staff session: start one with monitor.auth.sessions.start.")
+        return self.session_id
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
