@@ -10,7 +10,7 @@ PORT   ?= 5000
 # Debian packages the tests need: a real headless Chromium for the browser tests.
 TEST_DEBS := chromium
 
-.PHONY: install run test bench lint system-deps clean
+.PHONY: install run test test-fast bench lint system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ system-deps:
 
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything but the tests marked slow (the 50-seed recovery, the coverage simulations and the
+# browser tests): for the edit-test loop. CI runs `make test`.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
