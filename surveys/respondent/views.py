@@ -122,7 +122,8 @@ def _session_id() -> str | None:
 
 def _public_language(default: str | None = None) -> str:
     """The language of a page without a visit: asked for (``?lang``), the session's or the
-    one remembered after it ended, the survey's default, then the browser's."""
+    one remembered after it ended (in the Flask session, or after a quick exit in
+    ``EXIT_COOKIE``), the survey's default, then the browser's."""
     asked = request.args.get("lang")
     for candidate in (asked, services.session_language(_session_id()),
                       session.get(LANGUAGE_KEY), request.cookies.get(EXIT_COOKIE), default,
