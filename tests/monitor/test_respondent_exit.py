@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from monitor.extensions import db
@@ -24,7 +25,8 @@ def test_quick_exit_ends_the_session_and_leaves(client, factory):
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert db.session.scalar(select(RespondentSession.ended_at)) is not None
     assert client.get_cookie("session") is None  # nothing of the visit is left in the browser
-    assert client.get("/r/s/about").headers["Location"] == "/r/notice/ended"
+    # Back (or a tab left open) finds a page that names nothing (see below).
+    assert client.get("/r/s/about").headers["Location"] == "/r/notice/unavailable"
 
 
 def test_quick_exit_target_is_configurable(database_url, _schema):
@@ -32,8 +34,8 @@ def test_quick_exit_target_is_configurable(database_url, _schema):
     with app.app_context():
         try:
             client = app.test_client()
-            assert client.get("/r/exit").headers["Location"] == "https://example.org/news"
             assert 'data-exit-to="https://example.org/news"' in text(client.get("/r/notice/ended"))
+            assert client.get("/r/exit").headers["Location"] == "https://example.org/news"
         finally:
             db.session.remove()
             _empty_tables()
@@ -86,3 +88,57 @@ def test_privacy_headers_on_every_respondent_response(client, factory):
         assert response.headers["Cache-Control"] == "no-store"
         assert "noindex" in response.headers["X-Robots-Tag"]
         assert "default-src 'self'" in response.headers.get("Content-Security-Policy", "")
+
+
+#: Words that say a survey (or answers) exist, in the three languages, and the test survey's
+#: title; none may be on the page a browser shows after a quick exit.
+TELLING = ("survey", "опитуван", "опрос", "answer", "відповід", "ответ", "follow-up", "consent")
+
+
+def _after_exit(client, factory, language: str | None = None):
+    """A respondent in the middle of the survey (in ``language`` if given, else the survey's
+    Ukrainian) on a browser set to English, who then quick-exits."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
+    link = make_link(factory)
+    open_link(client, link)
+    consent(client, "yes")
+    if language:
+        client.post("/r/s/about", data={"action": f"language:{language}"})
+    client.post("/r/s/about", data={"action": "next", "age": "30", "housing": "own"})
+    exited = client.get("/r/exit")
+    assert exited.status_code == 303
+    return link, exited
+
+
+@pytest.mark.parametrize(("language", "heading"), [
+    (None, "Ця сторінка недоступна"), ("ru", "Эта страница недоступна"),
+    ("en", "This page is not available")])
+def test_after_a_quick_exit_every_page_is_neutral_in_the_respondents_language(
+        client, factory, language, heading):
+    _after_exit(client, factory, language)
+    requests = [("GET", url) for url in ("/r/s/about", "/r/s/work", "/r/consent", "/r/review",
+                                         "/r/done", "/r/", "/r/notice/ended", "/r/notice/saved")]
+    requests += [("POST", "/r/s/about"), ("POST", "/r/submit"), ("POST", "/r/language")]
+    for method, url in requests:
+        response = client.open(url, method=method, data={"action": "next", "age": "31"},
+                               follow_redirects=True)
+        page = text(response)
+        assert response.status_code == 200, (method, url)
+        assert not any(word in page.lower() for word in TELLING), (method, url)
+        assert f"<h1>{heading}</h1>" in page, (method, url)
+        assert response.request.path == "/r/notice/unavailable", (method, url)  # no page key
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_quick_exit_leaves_only_the_language_and_the_link_opens_again(client, factory):
+    link, exited = _after_exit(client, factory)
+    cookies = {c.key: c.value for c in (client.get_cookie("session"), client.get_cookie(
+        "lang", path="/r/")) if c is not None}
+    assert cookies == {"lang": "uk"}
+    [set_lang] = [h for h in exited.headers.getlist("Set-Cookie") if h.startswith("lang=")]
+    assert set(set_lang.split("; ")) == {"lang=uk", "HttpOnly", "Path=/r/", "SameSite=Lax"}
+    # The respondent, safe again, opens the link: the survey is there with their answers.
+    open_link(client, link)
+    assert client.get_cookie("lang", path="/r/") is None
+    page = text(client.get("/r/s/about"))
+    assert "How old are you? (uk)" in page and 'value="30"' in page

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -526,6 +527,11 @@ class Visit:
     def answers(self, value: dict[str, Any]) -> None:
         self._answers = value
 
+    def unread_keys(self) -> list[str]:
+        """Keys stored with the visit whose value did not read as an answer (see
+        ``rendering.answers_from_json``): what the respondent is asked again."""
+        return [key for key in self._stored or {} if key not in self.answers]
+
     @property
     def language(self) -> str:
         return rendering.pick_language(self.instrument.full, self.session.language)
@@ -758,12 +764,17 @@ def _statements() -> _DialectStatements:
             index_elements=["response_id", "question_key"],
             set_={"value": upsert.excluded.value, "saved_at": upsert.excluded.saved_at})
         # The answers ride along with the visit, aggregated into one JSON object by the
-        # database: one statement (one round trip) a request instead of two.
+        # database: one statement (one round trip) a request instead of two. On SQLite a
+        # stored value that is not JSON (``Infinity``, or the REAL infinity that a JSON
+        # column's NUMERIC affinity made of a 310-digit integer, both written before numbers
+        # were limited) would make json() fail the whole statement, so every page of the
+        # survey: it becomes null, and the answer is dropped and asked again. (PostgreSQL's
+        # json refuses such a value when it is written.)
         if dialect == "postgresql":
             aggregate = func.json_object_agg(_answer_t.c.question_key, _answer_t.c.value)
         else:
-            aggregate = func.json_group_object(_answer_t.c.question_key,
-                                               func.json(_answer_t.c.value))
+            aggregate = func.json_group_object(_answer_t.c.question_key, case(
+                (func.json_valid(_answer_t.c.value), func.json(_answer_t.c.value))))
         answers = (select(type_coerce(aggregate, JSON))
                    .where(_answer_t.c.response_id == _response_t.c.id)
                    .scalar_subquery().label("answers"))
@@ -772,7 +783,8 @@ def _statements() -> _DialectStatements:
             # SQLAlchemy writes RETURNING columns unqualified for SQLite, the subquery's too;
             # qualified by hand so that ``id`` can never be taken for a column of ``answer``.
             returned = type_coerce(literal_column(
-                "(SELECT json_group_object(a.question_key, json(a.value)) FROM answer AS a "
+                "(SELECT json_group_object(a.question_key, CASE WHEN json_valid(a.value) "
+                "THEN json(a.value) END) FROM answer AS a "
                 "WHERE a.response_id = response.id)"), JSON).label("answers")
         found = _DIALECT_STATEMENTS[dialect] = _DialectStatements(
             create, upsert, _VISIT.add_columns(answers), _TOUCH_DRAFT.returning(returned))
@@ -851,6 +863,12 @@ def submit(visit: Visit) -> bool:
     done = _sql(_SUBMIT, {"response_id": response.id, "revision": visit.revision,
                           "now": now}).rowcount
     if done:
+        unread = visit.unread_keys()
+        if unread:
+            # A value that could not be read was never part of the answers just checked and
+            # submitted: it goes, rather than stay in the response for exports to trip on.
+            _sql(delete(_answer_t).where(_answer_t.c.response_id == response.id,
+                                         _answer_t.c.question_key.in_(unread)))
         _sql(_INVITATION_COMPLETED, {"invitation_id": visit.invitation.id, "now": now})
         response.status, response.updated_at, response.current_section = "submitted", now, None
         visit.invitation.status = "completed"

@@ -41,7 +41,14 @@ LANGUAGE_KEY = "respondent_lang"
 #: Where the quick-exit button goes unless ``QUICK_EXIT_URL`` says otherwise.
 DEFAULT_EXIT_URL = "https://www.google.com/search?q=weather"
 #: Notices shown without a session, by name.
-NOTICES = ("unknown", "too_many", "ended", "saved", "declined")
+NOTICES = ("unknown", "too_many", "ended", "saved", "declined", "unavailable")
+#: The cookie a quick exit leaves: the respondent's language and nothing else. While it is
+#: there, every respondent page but a link is the neutral ``unavailable`` notice in that
+#: language: what the browser's Back shows after a quick exit names no survey.
+EXIT_COOKIE = "lang"
+#: The pages a browser may still reach after a quick exit, besides the neutral notice: a link
+#: (it opens the survey again and drops the cookie) and the exit itself.
+AFTER_EXIT = frozenset({"respondent.open", "respondent.quick_exit"})
 
 bp.add_app_template_filter(rendering.paragraphs, "paragraphs")
 
@@ -72,6 +79,25 @@ def _anonymous_unless_staff() -> None:
         g._login_user = current_app.login_manager.anonymous_user()
 
 
+@bp.before_request
+def _after_quick_exit() -> WerkzeugResponse | None:
+    """After a quick exit (see ``EXIT_COOKIE``) a page of the survey, asked for again by the
+    browser's Back or a tab left open, is the neutral notice; its URL does not say which page
+    (a section's key might name its subject)."""
+    if not _exited() or request.endpoint in AFTER_EXIT or _neutral_notice():
+        return None
+    return redirect(url_for(".notice", reason="unavailable"), 303)
+
+
+def _neutral_notice() -> bool:
+    return (request.endpoint == "respondent.notice"
+            and (request.view_args or {}).get("reason") == "unavailable")
+
+
+def _exited() -> bool:
+    return request.cookies.get(EXIT_COOKIE) is not None
+
+
 @bp.after_request
 def _private(response: WerkzeugResponse) -> WerkzeugResponse:
     """Nothing a respondent sees may be cached, indexed or followed by a referrer."""
@@ -96,10 +122,12 @@ def _session_id() -> str | None:
 
 def _public_language(default: str | None = None) -> str:
     """The language of a page without a visit: asked for (``?lang``), the session's or the
-    one remembered after it ended, the survey's default, then the browser's."""
+    one remembered after it ended (in the Flask session, or after a quick exit in
+    ``EXIT_COOKIE``), the survey's default, then the browser's."""
     asked = request.args.get("lang")
     for candidate in (asked, services.session_language(_session_id()),
-                      session.get(LANGUAGE_KEY), default, i18n.browser_language()):
+                      session.get(LANGUAGE_KEY), request.cookies.get(EXIT_COOKIE), default,
+                      i18n.browser_language()):
         if candidate in LANGUAGES:
             return candidate
     return i18n.FALLBACK
@@ -174,7 +202,10 @@ def open_link(token: str):
     db.session.commit()
     session.pop(LANGUAGE_KEY, None)
     session[SESSION_KEY] = session_id
-    return redirect(_destination(visit), 303)
+    response = redirect(_destination(visit), 303)
+    if _exited():
+        _drop_exit_cookie(response)
+    return response
 
 
 def _closed_page(closed: services.LinkClosed) -> WerkzeugResponse:
@@ -192,7 +223,8 @@ def _closed_page(closed: services.LinkClosed) -> WerkzeugResponse:
 @bp.get("/notice/<reason>")
 @public
 def notice(reason: str):
-    """A page that needs no session: a link that does not work, a session that is over."""
+    """A page that needs no session: a link that does not work, a session that is over, the
+    neutral page after a quick exit."""
     if reason not in NOTICES:
         reason = "ended"
     return _notice_page(reason, 200)
@@ -443,7 +475,10 @@ def language():
 @public
 def quick_exit():
     """Leave at once for a neutral site, ending the session on the server first. A plain
-    link, so it works without JavaScript; the script only also replaces the history entry."""
+    link, so it works without JavaScript; the script only also replaces the history entry.
+    Only the language is left in the browser (``EXIT_COOKIE``), for the neutral page that Back
+    shows afterwards."""
+    language = _public_language()
     services.end_session(_session_id())
     db.session.commit()
     if session.get("_user_id"):
@@ -451,7 +486,16 @@ def quick_exit():
             session.pop(key, None)
     else:
         session.clear()
-    return redirect(current_app.config["QUICK_EXIT_URL"], 303)
+    response = redirect(current_app.config["QUICK_EXIT_URL"], 303)
+    # A cookie of the browser session, for the respondent pages only.
+    response.set_cookie(EXIT_COOKIE, language, path=url_for(".resume"), httponly=True,
+                        samesite="Lax", secure=request.is_secure)
+    return response
+
+
+def _drop_exit_cookie(response: WerkzeugResponse) -> None:
+    response.delete_cookie(EXIT_COOKIE, path=url_for(".resume"), httponly=True, samesite="Lax",
+                           secure=request.is_secure)
 
 
 def _forget_session(language: str) -> None:
@@ -489,6 +533,8 @@ def _closed(exc: services.ResponseClosed):  # noqa: ARG001
 
 
 def _error_page(kind: str, status: int):
+    if _exited():
+        return redirect(url_for(".notice", reason="unavailable"), 303)
     i18n.use_language(_public_language())
     return render_template("monitor/respondent/error.html", kind=kind,
                            languages=list(LANGUAGES), language_links=False), status
