@@ -15,7 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     import monitor.fieldwork.models  # noqa: F401  (registers the fieldwork tables on db.metadata)
     import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
-    from monitor import cli, errors, registry, security_headers
+    from monitor import cli, errors, i18n, registry, security_headers
     from monitor.admin import views as admin_views
     from monitor.auth import access
     from monitor.auth import views as auth_views
@@ -23,7 +23,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.fieldwork import bp as fieldwork_bp
     from monitor.fieldwork.respondent import bp as respondent_bp
-    from monitor.fieldwork.respondent import i18n as respondent_i18n
     from monitor.home import views as home_views
     from surveys.designer.views import bp as designer_bp
 
@@ -43,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     access.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
-    respondent_i18n.init_app(app)
+    i18n.init_app(app)
     cli.init_app(app)
 
     app.register_blueprint(auth_views.bp)

@@ -9,10 +9,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from monitor import audit, throttle
+from monitor import audit, i18n, throttle
 from monitor.accounts import AccountError, WrongPassword, change_own_password
 from monitor.auth import sessions
 from monitor.auth.access import STAFF, allow, public
@@ -20,6 +21,7 @@ from monitor.auth.passwords import MIN_PASSWORD_LENGTH, dummy_verify, verify_pas
 from monitor.clock import utcnow
 from monitor.extensions import db
 from monitor.models import User
+from surveys.schema import LANGUAGE_NAMES, LANGUAGES
 
 bp = Blueprint("auth", __name__)
 
@@ -79,6 +81,9 @@ def login():
             sessions.start(user, ip=request.remote_addr, user_agent=request.user_agent.string)
             login_user(user)
             user.last_login_at = utcnow()
+            if user.language is None:
+                # The first sign-in takes the browser's language; the account keeps it after.
+                user.language = i18n.browser_language() or i18n.FALLBACK
             throttle.clear(keys[1])
             audit.record("login", target=f"user:{user.id}")
             db.session.commit()
@@ -134,3 +139,21 @@ def password():
             flash("Your password is changed. Your other sessions have ended.", "success")
             return redirect(url_for("home.index"))
     return render_template("monitor/auth/password.html", form=form)
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                           validators=[DataRequired()])
+    next = HiddenField()
+
+
+@bp.route("/account/language", methods=["POST"])
+@allow(*STAFF)
+def language():
+    """Keep the chosen interface language on the account, then go back to the page."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        current_user.language = form.language.data
+        audit.record("language_changed", target=f"user:{current_user.id}", language=form.language.data)
+        db.session.commit()
+    return redirect(_safe_next(form.next.data))

@@ -27,6 +27,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'officer', 'evaluator')", name="role_known"),
+        CheckConstraint("language IS NULL OR language IN ('uk', 'ru', 'en')", name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +37,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: The language of this person's pages (uk, ru or en); NULL until the first sign-in sets it
+    #: from the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     #: The random id of the server-side session (monitor.models.StaffSession) this object was
     #: loaded or logged in with, for this request only; never stored (the database keeps its

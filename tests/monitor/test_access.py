@@ -23,6 +23,7 @@ POLICY: list[tuple[str, set[str] | str]] = [
     (r"^auth\.login$", "public"),
     (r"^auth\.logout$", STAFF),
     (r"^auth\.password$", STAFF),
+    (r"^auth\.language$", STAFF),
     (r"^home\.index$", STAFF),
     # Evaluators never reach the registry or its raw data, imports included.
     (r"^registry\.", REGISTRY),
