@@ -14,10 +14,10 @@ is refused, naming the places that refer to it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from surveys.expressions import ExpressionError, check, parse
+from surveys.expressions import ExpressionError, Options, check, parse
 from surveys.expressions.tree import Ref, walk
 from surveys.schema import (
     KEY_PATTERN,
@@ -34,6 +34,7 @@ from surveys.schema import (
     Survey,
     Text,
 )
+from surveys.validation import answer_options, question_options
 
 
 @dataclass(frozen=True)
@@ -205,10 +206,16 @@ def _rename_everywhere(survey: Survey, renames: dict[str, str]) -> None:
 
 
 def check_expression(text: str, keys: Iterable[str], *, allow_current: bool, where: str,
-                     field: str) -> FieldProblem | None:
-    """None when ``text`` is a usable expression here, else the problem with its position."""
+                     field: str, options: Mapping[str, Options] | None = None,
+                     current: str | None = None) -> FieldProblem | None:
+    """None when ``text`` is a usable expression here, else the problem with its position.
+
+    ``options`` (answer key -> its values) and ``current`` (the key ``.`` stands for) let the
+    check refuse a value that a question's choice list does not have.
+    """
     try:
-        check(text, set(keys), allow_current=allow_current, where=where)
+        check(text, set(keys), allow_current=allow_current, where=where, options=options,
+              current=current)
     except ExpressionError as exc:
         message = exc.message + (f" ({exc.hint})" if exc.hint else "")
         return FieldProblem(message, field, exc.position, text)
@@ -251,7 +258,8 @@ def update_section(survey: Survey, key: str, *, new_key: str, title: Text,
     relevant = (relevant or "").strip() or None
     if relevant:
         problem = check_expression(relevant, survey.answer_keys(), allow_current=False,
-                                   where=f"section '{new_key}', relevant", field="relevant")
+                                   where=f"section '{new_key}', relevant", field="relevant",
+                                   options=answer_options(survey))
         if problem:
             problems.append(problem)
     if problems:
@@ -405,8 +413,9 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
 
     Raises:
         NotInSurvey: no such question.
-        EditError: duplicate or malformed keys, an expression that does not parse or refers to
-            an unknown question (with its position), a missing choice list, a bad range.
+        EditError: duplicate or malformed keys, an expression that does not parse, refers to
+            an unknown question or compares one with a value its options do not have (with
+            its position), a missing choice list, a bad range.
     """
     _, question = find_question(survey, key)
     qtype = QuestionType(edit.type)
@@ -453,12 +462,20 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
     constraint = _expr(edit.constraint) if qtype not in (QuestionType.note,
                                                          QuestionType.calculate) else None
     calculation = _expr(edit.calculation) if qtype == QuestionType.calculate else None
+    # The options too: this question's as the edit leaves it (its type, list and rows).
+    own_keys = {question.key, *(i.key for i in question.items)}
+    options = {k: v for k, v in answer_options(survey).items() if k not in own_keys}
+    options |= question_options(survey, Question(
+        key=new_key, type=qtype,
+        choices=None if (edit.new_list or "").strip() else (edit.choices or "").strip() or None,
+        items=[MatrixItem(key=row.key) for row in rows]))
     for name, text, allow_current in (("relevant", relevant, False),
                                       ("constraint", constraint, True),
                                       ("calculation", calculation, False)):
         if text:
             problem = check_expression(text, keys_after, allow_current=allow_current,
-                                       where=f"{where}, {name}", field=name)
+                                       where=f"{where}, {name}", field=name, options=options,
+                                       current=new_key)
             if problem:
                 problems.append(problem)
             elif name == "relevant" and new_key in _ref_keys(text):

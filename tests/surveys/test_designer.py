@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from monitor.extensions import db
-from surveys import versions
+from surveys import schema, versions
 from surveys.designer import editing
 from surveys.library import INSTRUMENTS, load_instrument
 from surveys.models import Survey, SurveyVersion
-from surveys.schema import LANGUAGES, MatrixItem, Question, QuestionType
+from surveys.schema import LANGUAGES, Choice, ChoiceList, MatrixItem, Question, QuestionType
 from tests.surveys.factories import simple_survey, tri
 
 
@@ -222,6 +222,98 @@ def test_constraint_may_use_dot_but_relevance_may_not(client, officer):
     response = client.post(url, data=question_data(current(survey), "age", constraint=". <= 90"))
     assert response.status_code == 302
     assert current(survey).question("age").constraint == ". <= 90"
+
+
+def _with_services() -> schema.Survey:
+    """The simple survey with a select_multiple ``services`` (list ``services``)."""
+    definition = simple_survey()
+    definition.sections[1].questions.append(Question("services", "select_multiple",
+                                                     tri("Services?"), choices="services"))
+    definition.choice_lists["services"] = ChoiceList("services", [
+        Choice("legal", tri("Legal")), Choice("medical", tri("Medical")),
+        Choice("none", tri("None"))])
+    return definition
+
+
+@pytest.mark.parametrize("relevant", [
+    "${housing} = 'shelterr'", "'shelterr' = ${housing}", "${housing} != 'shelterr'",
+    "selected(${housing}, 'shelterr')"])
+def test_relevance_comparing_a_select_one_with_a_value_it_lacks_is_refused(client, officer,
+                                                                             relevant):
+    survey = make_survey()
+    response = client.post(f"/surveys/{survey.id}/draft/questions/housing_other",
+                           data=question_data(current(survey), "housing_other",
+                                              relevant=relevant))
+    assert response.status_code == 422
+    page = text(response)
+    position = relevant.index("shelterr")
+    assert (f"&#39;shelterr&#39; is not an option of question &#39;housing&#39; at position "
+            f"{position} (did you mean &#39;shelter&#39;?)") in page
+    assert 'class="expr-marker"' in page and "<mark>" in page
+    assert current(survey) == simple_survey()
+
+
+@pytest.mark.parametrize("field, expression, value, close", [
+    ("relevant", "selected(${services}, 'medicall')", "medicall", "medical"),
+    ("relevant", "${services} = 'legal medicall'", "medicall", "medical"),
+    ("relevant", "${services} != 'legall'", "legall", "legal"),
+    ("relevant", "'legall' = ${services}", "legall", "legal"),
+    ("constraint", ". != 'shelterr'", "shelterr", "shelter"),
+    ("constraint", "not(selected(., 'shelterr'))", "shelterr", "shelter"),
+])
+def test_constraints_and_select_multiple_values_are_checked_too(client, officer, field,
+                                                                  expression, value, close):
+    survey = make_survey(_with_services())
+    key = "housing" if field == "constraint" else "housing_other"
+    response = client.post(f"/surveys/{survey.id}/draft/questions/{key}",
+                           data=question_data(current(survey), key, **{field: expression}))
+    assert response.status_code == 422
+    assert f"&#39;{value}&#39; is not an option of" in text(response)
+    assert f"did you mean &#39;{close}&#39;?" in text(response)
+    assert current(survey) == _with_services()
+    # The right values are saved.
+    fixed = expression.replace(value, close)
+    response = client.post(f"/surveys/{survey.id}/draft/questions/{key}",
+                           data=question_data(current(survey), key, **{field: fixed}))
+    assert response.status_code == 302
+    assert getattr(current(survey).question(key), field) == fixed
+
+
+def test_a_constraint_is_checked_against_the_list_the_same_edit_chooses(client, officer):
+    survey = make_survey(_with_services())
+    data = question_data(current(survey), "housing", choices="services",
+                         constraint="not(selected(., 'shelter'))")
+    response = client.post(f"/surveys/{survey.id}/draft/questions/housing", data=data)
+    assert response.status_code == 422 and "is not an option of this question" in text(response)
+    data["constraint"] = ". != 'none'"
+    assert client.post(f"/surveys/{survey.id}/draft/questions/housing",
+                       data=data).status_code == 302
+
+
+def test_section_relevance_with_a_yes_no_value_it_lacks_is_refused(client, officer):
+    survey = make_survey()
+    response = client.post(f"/surveys/{survey.id}/draft/sections/about", data={
+        "key": "about", "title_en": "About", "relevant": "${consent} = 'yse'"})
+    assert response.status_code == 422
+    assert "&#39;yse&#39; is not an option of question &#39;consent&#39;" in text(response)
+    assert "did you mean &#39;yes&#39;?" in text(response)
+    assert current(survey) == simple_survey()
+
+
+def test_renaming_an_option_lists_the_rules_still_using_the_old_value(client, officer):
+    """The list editor renames values freely; the rules that compare with the old value are
+    then problems that block publishing, each with its suggestion."""
+    definition = simple_survey()
+    definition.choice_lists["housing"].choices[2].value = "elsewhere"  # 'other' is gone
+    survey = make_survey(definition)
+    page = text(client.get(f"/surveys/{survey.id}/draft"))
+    problem = re.search(r'<li class="problem problem-error">(.*?)</li>', page, re.S).group(1)
+    assert f'href="/surveys/{survey.id}/draft/questions/housing_other#relevant"' in problem
+    assert ("&#39;other&#39; is not an option of question &#39;housing&#39; at position 14 "
+            "(the options are &#39;own&#39;, &#39;shelter&#39;, &#39;elsewhere&#39;)") in problem
+    response = client.post(f"/surveys/{survey.id}/draft/publish")
+    assert response.status_code == 422
+    assert "&#39;other&#39; is not an option of question &#39;housing&#39;" in text(response)
 
 
 def test_duplicate_key_is_refused(client, officer):

@@ -1097,6 +1097,34 @@ def test_relevance_to_an_unknown_question():
     assert "unknown question 'agee'" in problem
 
 
+@pytest.mark.parametrize("column, expression, value, close", [
+    ("relevant", "${housing} = 'shelterr'", "shelterr", "shelter"),
+    ("relevant", "'shelterr' != ${housing}", "shelterr", "shelter"),
+    ("relevant", "selected(${services}, 'medicall')", "medicall", "medical"),
+    ("constraint", "not(selected(., 'nonne') and count-selected(.) > 1)", "nonne", "none"),
+])
+def test_a_value_that_the_choice_list_lacks_is_refused_with_a_suggestion(column, expression,
+                                                                         value, close):
+    relevant, constraint = (expression, None) if column == "relevant" else (None, expression)
+    sheets = {
+        "survey": [["type", "name", "label", "relevant", "constraint"],
+                   ["select_one housing", "housing", "Where do you live?"],
+                   ["select_multiple services", "services", "Services?", None, constraint],
+                   ["text", "why", "Why?", relevant]],
+        "choices": [["list_name", "name", "label"],
+                    ["housing", "own", "Own"], ["housing", "shelter", "Shelter"],
+                    ["services", "legal", "Legal"], ["services", "medical", "Medical"],
+                    ["services", "none", "None"]],
+    }
+    error = refused(sheets)
+    assert len(error.problems) == 1
+    problem = error.problems[0]
+    where = "survey row 4, question 'why'" if relevant else "survey row 3, question 'services'"
+    assert problem.startswith(f"{where}, {column}"), problem
+    assert f"'{value}' is not an option of" in problem
+    assert f"did you mean '{close}'?" in problem
+
+
 def test_broken_section_relevance():
     error = refused(survey_with(["begin group", "more", "More", "${nothing} = 1"],
                                 ["text", "x", "X"], ["end group"]))
