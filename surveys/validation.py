@@ -6,6 +6,7 @@ Every problem names where it is, so the designer can link to the question at fau
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
@@ -51,6 +52,7 @@ def validate(survey: Survey) -> list[Problem]:
     """Every problem of ``survey``, errors first, in form order."""
     found: list[Problem] = []
     found += _structure(survey)
+    found += _numbers(survey)
     found += _keys(survey)
     found += _choices(survey)
     found += _expressions(survey)
@@ -91,6 +93,27 @@ def _structure(survey: Survey) -> list[Problem]:
             out.append(Problem(where, "A matrix needs at least one row.", key=q.key))
         if q.type == QuestionType.note and q.required:
             out.append(Problem(where, "A note cannot be required.", key=q.key))
+    return out
+
+
+def _numbers(survey: Survey) -> list[Problem]:
+    """Every number of the definition is finite: NaN and Infinity have no place in a range or
+    a score, and the stored JSON could not hold them (strict JSON has neither)."""
+    out = []
+
+    def need(value: float | None, where: str, what: str, key: str | None = None) -> None:
+        if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
+            out.append(Problem(where, f"The {what} {value!r} is not a finite number.", key=key))
+
+    for q in survey.questions():
+        need(q.minimum, f"question '{q.key}'", "minimum", q.key)
+        need(q.maximum, f"question '{q.key}'", "maximum", q.key)
+    for name, choice_list in survey.choice_lists.items():
+        for choice in choice_list.choices:
+            need(choice.score, f"choice list '{name}', option '{choice.value}'", "score")
+    for score in survey.scores:
+        need(score.multiplier, f"score '{score.key}'", "multiplier")
+        need(score.offset, f"score '{score.key}'", "offset")
     return out
 
 

@@ -13,6 +13,7 @@ is refused, naming the places that refer to it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +64,11 @@ class EditError(ValueError):
 
 class NotInSurvey(EditError, LookupError):
     """The section, question or choice list named does not exist in the draft."""
+
+
+#: NaN and Infinity are refused as limits and scores: they mean nothing there, and strict JSON
+#: (what a published definition is stored as) cannot hold them.
+NOT_FINITE = "Enter a number (NaN and Infinity are not numbers here)."
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -415,7 +421,7 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
         NotInSurvey: no such question.
         EditError: duplicate or malformed keys, an expression that does not parse, refers to
             an unknown question or compares one with a value its options do not have (with
-            its position), a missing choice list, a bad range.
+            its position), a missing choice list, a bad range (NaN or Infinity included).
     """
     _, question = find_question(survey, key)
     qtype = QuestionType(edit.type)
@@ -500,11 +506,14 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
     maximum = edit.maximum if qtype in NUMERIC else None
     if minimum is not None and maximum is not None and minimum > maximum:
         problems.append(FieldProblem("The minimum is larger than the maximum.", "minimum"))
-    if qtype == QuestionType.integer:
-        for name, value in (("minimum", minimum), ("maximum", maximum)):
-            if value is not None and value != int(value):
-                problems.append(FieldProblem("A whole-number question needs a whole-number "
-                                             "limit.", name))
+    for name, value in (("minimum", minimum), ("maximum", maximum)):
+        if value is None:
+            continue
+        if not math.isfinite(value):
+            problems.append(FieldProblem(NOT_FINITE, name))
+        elif qtype == QuestionType.integer and value != int(value):
+            problems.append(FieldProblem("A whole-number question needs a whole-number "
+                                         "limit.", name))
     if problems:
         raise EditError(problems)
 
@@ -574,7 +583,8 @@ def update_choice_list(survey: Survey, name: str, new_name: str,
 
     Raises:
         NotInSurvey: no such list.
-        EditError: the new name is malformed or taken; a value is repeated or holds spaces.
+        EditError: the new name is malformed or taken; a value is repeated or holds spaces;
+            a score is NaN or Infinity.
     """
     choice_list = find_list(survey, name)
     new_name = (new_name or "").strip()
@@ -605,6 +615,8 @@ def update_choice_list(survey: Survey, name: str, new_name: str,
             problems.append(FieldProblem(f"The value {row.value!r} is used twice in this list.",
                                          f"rows-{index}-value"))
         seen.add(row.value)
+        if row.score is not None and not math.isfinite(row.score):
+            problems.append(FieldProblem(NOT_FINITE, f"rows-{index}-score"))
     if problems:
         raise EditError(problems)
     choice_list.choices = [Choice(row.value, row.label, row.score) for _, row in kept]

@@ -6,6 +6,7 @@ Texts are edited per language side by side: a field ``<name>_<lang>`` for each o
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -23,8 +24,9 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from surveys.designer.editing import NOT_FINITE
 from surveys.schema import LANGUAGE_NAMES, LANGUAGES, Audience, QuestionType, Text
 
 LANGUAGE_LABELS = {"uk": "Ukrainian", "ru": "Russian", "en": "English"}
@@ -80,6 +82,13 @@ def _texts(cls, name: str, label: str, area: bool = False, max_length: int = MAX
         setattr(cls, f"{name}_{lang}", field_class(
             f"{label} ({LANGUAGE_LABELS[lang]})", validators=[Optional(), Length(max=max_length)],
             render_kw={"lang": lang, **({"rows": rows} if area else {})}))
+
+
+def finite(form, field) -> None:  # noqa: ARG001 (the signature WTForms calls)
+    """Refuse NaN and Infinity: a FloatField reads them from 'nan', 'inf' or '1e999', and
+    neither is a usable limit or score nor valid JSON."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError(NOT_FINITE)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -191,8 +200,8 @@ class QuestionForm(RevisionForm):
     choices = SelectField("Choice list", choices=[], validate_choice=False)
     new_list = StringField("…or create a new list named", validators=[Optional(), Length(max=64)],
                            render_kw={"spellcheck": "false"})
-    minimum = FloatField("Smallest answer", validators=[Optional()])
-    maximum = FloatField("Largest answer", validators=[Optional()])
+    minimum = FloatField("Smallest answer", validators=[Optional(), finite])
+    maximum = FloatField("Largest answer", validators=[Optional(), finite])
     reverse = BooleanField("Reverse-coded (the scale's scores count backwards for this item)")
     calculation = TextAreaField("Calculation", validators=[Optional(), Length(max=10_000)],
                                 description="e.g. ${income} div ${household}",
@@ -215,7 +224,7 @@ class NewListForm(FlaskForm):
 class ChoiceRowForm(Form):
     value = StringField("Value", validators=[Optional(), Length(max=64)],
                         render_kw={"spellcheck": "false"})
-    score = FloatField("Score", validators=[Optional()])
+    score = FloatField("Score", validators=[Optional(), finite])
 
 
 _texts(ChoiceRowForm, "label", "Label", max_length=1000)

@@ -3,10 +3,12 @@ publishing, comparing and previewing surveys; evaluators are refused everywhere.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 
 from monitor.extensions import db
 from surveys import schema, versions
@@ -314,6 +316,70 @@ def test_renaming_an_option_lists_the_rules_still_using_the_old_value(client, of
     response = client.post(f"/surveys/{survey.id}/draft/publish")
     assert response.status_code == 422
     assert "&#39;other&#39; is not an option of question &#39;housing&#39;" in text(response)
+
+
+def _stored_json_is_strict(survey) -> bool:
+    """Every stored version of ``survey`` reads back as strict JSON (no NaN, no Infinity)."""
+    def refuse(constant):
+        raise ValueError(constant)
+
+    db.session.expire_all()
+    for stored in db.session.execute(sql_text(
+            "SELECT definition FROM survey_version WHERE survey_id = :id"), {"id": survey.id}
+    ).scalars():
+        try:
+            if isinstance(stored, str):  # SQLite hands back the text
+                json.loads(stored, parse_constant=refuse)
+            else:  # PostgreSQL's driver has parsed it already
+                json.dumps(stored, allow_nan=False)
+        except ValueError:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("qtype", ["integer", "decimal"])
+@pytest.mark.parametrize("bound, value", [("minimum", "nan"), ("maximum", "NaN"),
+                                          ("minimum", "-inf"), ("maximum", "Infinity"),
+                                          ("maximum", "1e999")])
+def test_nan_and_infinity_are_refused_as_limits(client, officer, qtype, bound, value):
+    survey = make_survey()
+    url = f"/surveys/{survey.id}/draft/questions/age"
+    response = client.post(url, data=question_data(current(survey), "age", type=qtype,
+                                                   **{bound: value}))
+    assert response.status_code == 422
+    assert "NaN and Infinity are not numbers here" in text(response)
+    assert current(survey) == simple_survey()
+    client.post(f"/surveys/{survey.id}/draft/publish")
+    assert _stored_json_is_strict(survey)
+
+
+def test_nan_is_refused_as_an_option_score(client, officer):
+    survey = make_survey()
+    housing = current(survey).choice_lists["housing"]
+    data = {"name": "housing", "action": "save"}
+    for i, choice in enumerate(housing.choices):
+        data[f"rows-{i}-value"] = choice.value
+        data[f"rows-{i}-score"] = "nan" if i == 1 else str(i)
+        for lang in LANGUAGES:
+            data[f"rows-{i}-label_{lang}"] = choice.label.get(lang, "")
+    response = client.post(f"/surveys/{survey.id}/draft/lists/housing", data=data)
+    assert response.status_code == 422
+    assert "NaN and Infinity are not numbers here" in text(response)
+    assert current(survey) == simple_survey()
+
+
+def test_the_pure_edits_refuse_nan_and_infinity_too():
+    survey = simple_survey()
+    edit = editing.QuestionEdit(key="age", type=QuestionType.integer, label=tri("Age"),
+                                minimum=float("nan"), maximum=float("inf"))
+    with pytest.raises(editing.EditError) as caught:
+        editing.update_question(survey, "age", edit)
+    assert {p.field for p in caught.value.problems} == {"minimum", "maximum"}
+    rows = [editing.ChoiceEdit("own", tri("Own"), float("-inf"))]
+    with pytest.raises(editing.EditError) as caught:
+        editing.update_choice_list(survey, "housing", "housing", rows)
+    assert [p.field for p in caught.value.problems] == ["rows-0-score"]
+    assert survey == simple_survey()
 
 
 def test_duplicate_key_is_refused(client, officer):
