@@ -25,7 +25,7 @@ class NoDraft(LookupError):
 def create_survey(definition: schema.Survey, instrument: str | None = None,
                   actor_id: int | None = None) -> Survey:
     """Create a survey with ``definition`` as its first draft."""
-    survey = Survey(title=_title(definition), audience=str(definition.audience),
+    survey = Survey(title=survey_title(definition), audience=str(definition.audience),
                     instrument=instrument, created_by_id=actor_id)
     db.session.add(survey)
     db.session.flush()
@@ -77,7 +77,7 @@ def save_draft(version: SurveyVersion, definition: schema.Survey) -> None:
         raise PublishedVersionImmutable(
             f"Version {version.number} is published; edit the survey to start a new draft.")
     version.definition = definition.to_dict()
-    version.survey.title = _title(definition)
+    version.survey.title = survey_title(definition)
     version.survey.audience = str(definition.audience)
     db.session.flush()
 
@@ -170,5 +170,6 @@ def diff(old: schema.Survey, new: schema.Survey) -> VersionDiff:
                        settings_changed=settings)
 
 
-def _title(definition: schema.Survey) -> str:
+def survey_title(definition: schema.Survey) -> str:
+    """The title a survey is listed under: its English title (else any), at most 200 characters."""
     return (definition.text(definition.title, "en") or "Untitled survey")[:200]

@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy import select
+
 from monitor.extensions import db
 from surveys import schema, versions
 from surveys.library import load_instrument
@@ -61,10 +63,28 @@ def create_blank(title: schema.Text, audience: str, actor_id: int | None) -> Sur
 def create_from_library(instrument_id: str, actor_id: int | None) -> Survey:
     """A new survey whose first draft is a copy of a library instrument.
 
+    A second copy of the same instrument is titled "… (2)" in every language (then "(3)" ...),
+    so that lists and pickers can tell the copies apart.
+
     Raises surveys.library.UnknownInstrument.
     """
-    return versions.create_survey(load_instrument(instrument_id), instrument=instrument_id,
-                                  actor_id=actor_id)
+    definition = load_instrument(instrument_id)
+    number = _copy_number(versions.survey_title(definition))
+    if number > 1:
+        definition.title = {lang: f"{text} ({number})" for lang, text in definition.title.items()}
+    return versions.create_survey(definition, instrument=instrument_id, actor_id=actor_id)
+
+
+def _copy_number(title: str) -> int:
+    """1 when no survey has ``title``, else the first n > 1 such that "title (n)" is free."""
+    taken = set(db.session.scalars(select(Survey.title).where(
+        Survey.title.startswith(title, autoescape=True))))
+    if title not in taken:
+        return 1
+    number = 2
+    while f"{title} ({number})" in taken:
+        number += 1
+    return number
 
 
 def publish_draft(survey: Survey, actor_id: int | None) -> tuple[SurveyVersion, list[Problem]]:

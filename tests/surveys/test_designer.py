@@ -87,6 +87,22 @@ def test_create_from_each_library_instrument(client, officer, instrument):
     assert client.get(f"/surveys/{survey.id}/draft").status_code == 200
 
 
+def test_copies_of_a_library_instrument_get_distinct_titles(client, officer):
+    instrument = INSTRUMENTS["person_followup"]
+    for _ in range(3):
+        assert client.post("/surveys/new/library",
+                           data={"instrument": "person_followup"}).status_code == 302
+    surveys = db.session.scalars(select(Survey).order_by(Survey.id)).all()
+    english = instrument.title["en"]
+    assert [s.title for s in surveys] == [english, f"{english} (2)", f"{english} (3)"]
+    # The title is the draft's own, in every language, so saving the draft keeps it.
+    assert current(surveys[1]).title == {lang: f"{text} (2)"
+                                         for lang, text in instrument.title.items()}
+    assert current(surveys[0]) == load_instrument("person_followup")
+    listing = text(client.get("/surveys"))
+    assert f"{english} (2)" in listing and f"{english} (3)" in listing
+
+
 def test_unknown_instrument_is_not_found(client, officer):
     assert client.post("/surveys/new/library", data={"instrument": "nope"}).status_code == 404
 
