@@ -103,7 +103,14 @@ class RevisionForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """A button and its CSRF token (delete, publish, start a draft)."""
+    """A button and its CSRF token (delete, start a draft)."""
+
+
+class PublishForm(FlaskForm):
+    """The confirmation of publishing: it carries the revision of the draft whose changes the
+    page showed, so that what is published is what the officer saw."""
+
+    revision = HiddenField(validators=[DataRequired()])
 
 
 class MoveForm(FlaskForm):

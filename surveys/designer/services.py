@@ -87,15 +87,25 @@ def _copy_number(title: str) -> int:
     return number
 
 
-def publish_draft(survey: Survey, actor_id: int | None) -> tuple[SurveyVersion, list[Problem]]:
+def publish_draft(survey: Survey, actor_id: int | None,
+                  expected_revision: str | None = None) -> tuple[SurveyVersion, list[Problem]]:
     """Publish the survey's draft; returns it and the warnings.
+
+    With ``expected_revision`` (what the confirmation page showed), a draft saved since then
+    is not published: the officer confirmed other changes than these. The row is locked
+    first (on PostgreSQL) so that no save slips in between the check and the publication.
 
     Raises:
         surveys.versions.NoDraft: there is no draft.
+        StaleDraft: the draft changed since ``expected_revision``.
         surveys.validation.SurveyInvalid: the draft has errors.
     """
     draft = versions.draft(survey)
     if draft is None:
         raise versions.NoDraft("There is no draft to publish.")
+    db.session.refresh(draft, with_for_update=True)
+    if expected_revision and revision(draft.definition) != expected_revision:
+        raise StaleDraft("The draft changed after this page showed its changes, so nothing "
+                         "was published. Check the changes below and confirm again.")
     warnings = versions.publish(draft, actor_id=actor_id)
     return draft, warnings
