@@ -112,6 +112,13 @@ ACTIONS = {
 }
 
 
+def version_label(survey_id: int, title: str, number: int, audience: str) -> str:
+    """How the plan form offers a published version: the survey's id and title, the version
+    and who answers it, e.g. "#3 Person follow-up, version 2 (for assisted persons)". The id
+    tells apart surveys that share a title."""
+    return f"#{survey_id} {title}, version {number} (for {audience})"
+
+
 class NewPlanForm(PlanForm):
     survey_version_id = SelectField(
         "Survey version", coerce=_optional_int,

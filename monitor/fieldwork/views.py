@@ -54,13 +54,13 @@ def _region_choices() -> list[SelectChoice]:
 def _version_choices() -> list[SelectChoice]:
     """Published versions of surveys that respondents answer, newest first per survey."""
     rows = db.session.execute(
-        select(SurveyVersion.id, SurveyVersion.number, Survey.title, Survey.audience)
+        select(SurveyVersion.id, Survey.id, SurveyVersion.number, Survey.title, Survey.audience)
         .join(Survey, Survey.id == SurveyVersion.survey_id)
         .where(SurveyVersion.status == "published", Survey.audience.in_(list(AUDIENCES)))
         .order_by(Survey.title, Survey.id, SurveyVersion.number.desc())).all()
     return options([("", "Choose a survey version")] + [
-        (str(vid), f"{title} — version {number} (for {AUDIENCES[audience]})")
-        for vid, number, title, audience in rows])
+        (str(vid), forms.version_label(sid, title, number, AUDIENCES[audience]))
+        for vid, sid, number, title, audience in rows])
 
 
 def _actor() -> int | None:
