@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,19 +46,19 @@ from monitor.demo.outcomes import (
     first_counted_training,
     lookup,
 )
-from monitor.demo.programme import REGIONS
+from monitor.demo.programme import PROFESSION_CODES, REGIONS
+from monitor.demo.world import DemoWorld
 from monitor.extensions import db
 from monitor.models import MODULES, SERVICES, FollowUpPlan, PlanWave
 from monitor.models.followup import DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BEFORE_DAYS
+from surveys import versions
 from surveys.expressions import ExpressionError, evaluate, evaluate_bool, parse_cached, references
 from surveys.expressions import to_string as expression_string
 from surveys.fieldwork_models import Answer, Invitation, Response
 from surveys.library import load_instrument
-from surveys.schema import Question, QuestionType, ScoreMethod, Survey
+from surveys.schema import Question, QuestionType, Survey
+from surveys.scoring import ScoredItem, item_scores, scale_score, scored_items
 from surveys.tokens import new_token, token_hash
-
-if TYPE_CHECKING:
-    from monitor.demo.generator import DemoWorld
 
 #: The instruments the demo creates and publishes, in this order (survey ids 1, 2, 3 on an
 #: empty database).
@@ -302,8 +302,6 @@ def _bulk(world: DemoWorld, label: str, table: Table,
 
 def build_surveys(world: DemoWorld, rng: np.random.Generator) -> None:  # noqa: ARG001
     """Create and publish the library instruments (through the survey services)."""
-    from surveys import versions
-
     surveys: dict[str, DemoSurvey] = {}
     total = len(INSTRUMENTS)
     world.progress("surveys", 0, total)
@@ -492,8 +490,6 @@ def _respond_persons(world: DemoWorld, inv: PlanInvitations, rng: np.random.Gene
 
 
 def _respond_providers(world: DemoWorld, inv: PlanInvitations, rng: np.random.Generator) -> None:
-    from monitor.demo.generator import PROFESSION_CODES
-
     m = RESPONSE_MODEL
     wave_names = np.array([name for name, _ in WAVES], dtype=object)[inv.wave]
     professions = np.array(PROFESSION_CODES, dtype=object)[world.provider_profession[inv.respondent]]
@@ -794,8 +790,10 @@ def _person_outcomes(world: DemoWorld, state: FieldworkState, rng: np.random.Gen
     survey = state.surveys["person_followup"].definition
     values: dict[str, np.ndarray] = {}
     values["consent_given"] = np.where(inv.consents, "yes", "no").astype(object)
-    for k, key in enumerate(_matrix_keys(survey, "who5")):
-        values[key] = _choice_values(survey, "who5_frequency", who5[:, k])
+    scored = scored_items(survey)
+    who5_keys = _matrix_keys(survey, "who5")
+    for k, key in enumerate(who5_keys):
+        values[key] = _choice_values(scored[key], who5[:, k])
     sat_keys = _matrix_keys(survey, "satisfaction")
     step = 0
     for key in sat_keys:
@@ -804,8 +802,9 @@ def _person_outcomes(world: DemoWorld, state: FieldworkState, rng: np.random.Gen
         else:
             item = np.clip(level + sat_steps[:, step] - 1, 1, 5)
             step += 1
-        reverse = _matrix_item(survey, "satisfaction", key).reverse
-        values[key] = _choice_values(survey, "agree5", 6 - item if reverse else item)
+        # A reverse-coded item is answered on the reversed scale (the scoring flips it back).
+        rule = scored[key]
+        values[key] = _choice_values(rule, rule.low + rule.high - item if rule.reverse else item)
     values.update(_person_other_answers(world, state, rng, stable, age, n))
 
     frame = pd.DataFrame({
@@ -833,8 +832,8 @@ def _person_outcomes(world: DemoWorld, state: FieldworkState, rng: np.random.Gen
         "who5_latent": latent,
         **{f"who5_{k + 1}": who5[:, k] for k in range(5)},
         "who5_score": _score(survey, "who5_score", values),
-        "who5_score_t0": 4.0 * who5_t0.sum(axis=1),
-        "who5_score_t1": 4.0 * who5_t1.sum(axis=1),
+        "who5_score_t0": _potential_score(survey, "who5_score", who5_keys, who5_t0),
+        "who5_score_t1": _potential_score(survey, "who5_score", who5_keys, who5_t1),
         "housing_stable": stable.astype(np.int64),
         "sat_recommend": level.astype(float),
         "satisfaction_score": _score(survey, "satisfaction_score", values),
@@ -922,8 +921,6 @@ def _person_other_answers(world: DemoWorld, state: FieldworkState, rng: np.rando
 
 def _provider_outcomes(world: DemoWorld, state: FieldworkState, rng: np.random.Generator,
                        ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    from monitor.demo.generator import PROFESSION_CODES
-
     om = OUTCOME_MODEL
     inv = state.providers
     assert inv is not None and state.caseload is not None
@@ -1076,57 +1073,26 @@ def _matrix_keys(survey: Survey, key: str) -> list[str]:
     return [item.key for item in question.items]
 
 
-def _matrix_item(survey: Survey, key: str, item_key: str) -> Any:
-    question = survey.question(key)
-    assert question is not None
-    return next(item for item in question.items if item.key == item_key)
-
-
-def _choice_values(survey: Survey, list_name: str, scores: np.ndarray) -> np.ndarray:
-    """The choice value of each score (the list's values scored 0..5 or 1..5)."""
-    by_score = {int(c.score): c.value for c in survey.choice_lists[list_name].choices
-                if c.score is not None}
+def _choice_values(item: ScoredItem, scores: np.ndarray) -> np.ndarray:
+    """The answer of each item score: the option of ``item``'s list with that score."""
+    by_score = {int(score): value for value, score in item.scores.items()}
     table = np.array([by_score.get(s) for s in range(max(by_score) + 1)], dtype=object)
     return table[np.asarray(scores, dtype=np.int64)]
 
 
 def _score(survey: Survey, score_key: str, values: Mapping[str, np.ndarray]) -> np.ndarray:
-    """A scale score by the survey's scoring rule, for every row of ``values`` (NaN where too
-    few items are answered): item scores from their choice lists, reverse-coded items flipped
-    on their list's range, sum or mean, times the multiplier plus the offset."""
+    """A scale score by the survey's own scoring rules (:mod:`surveys.scoring`, as exports and
+    analysis score it), for every row of ``values`` (NaN where too few items are answered)."""
     score = next(s for s in survey.scores if s.key == score_key)
-    columns = []
-    for item in score.items:
-        question, reverse = _item_question(survey, item)
-        choices = survey.choice_lists[question.choices or ""]
-        table = {c.value: c.score for c in choices.choices if c.score is not None}
-        low, high = choices.score_range() or (0.0, 0.0)
-        codes, uniques = pd.factorize(values[item])  # None is -1
-        column = np.array([table.get(v, np.nan) for v in uniques.tolist()] + [np.nan],
-                          dtype=float)[codes]
-        columns.append(low + high - column if reverse else column)
-    matrix = np.column_stack(columns)
-    answered = (~np.isnan(matrix)).sum(axis=1)
-    needed = score.min_items if score.min_items is not None else len(score.items)
-    if score.method == ScoreMethod.sum:
-        raw = np.nansum(matrix, axis=1)
-    else:
-        with np.errstate(invalid="ignore"):
-            raw = np.nansum(matrix, axis=1) / np.maximum(answered, 1)
-    value = raw * score.multiplier + score.offset
-    return np.where(answered >= max(needed, 1), value, np.nan)
+    answers = pd.DataFrame({key: values[key] for key in score.items if key in values})
+    return scale_score(score, item_scores(survey, answers)).to_numpy(dtype=float)
 
 
-def _item_question(survey: Survey, key: str) -> tuple[Question, bool]:
-    """The question that holds answer ``key`` and whether that answer is reverse-coded."""
-    for question in survey.questions():
-        if question.type == QuestionType.matrix:
-            for item in question.items:
-                if item.key == key:
-                    return question, item.reverse
-        elif question.key == key:
-            return question, question.reverse
-    raise KeyError(key)
+def _potential_score(survey: Survey, score_key: str, keys: Sequence[str], items: np.ndarray) -> np.ndarray:
+    """The scale score the item scores ``items`` (one column per key of ``keys``) would give."""
+    scored = scored_items(survey)
+    values = {key: _choice_values(scored[key], items[:, k]) for k, key in enumerate(keys)}
+    return _score(survey, score_key, values)
 
 
 class _Form:
