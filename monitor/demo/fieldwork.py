@@ -67,10 +67,13 @@ INSTRUMENTS: tuple[str, ...] = ("person_followup", "provider_followup", "quality
 #: Invitation statuses the demo produces, in the order the summary lists them.
 DEMO_STATUSES: tuple[str, ...] = ("completed", "declined", "in_progress", "expired", "pending")
 
-#: How many links to open invitations the demo writes out for people trying the respondent path.
+#: At most this many try-out invitations get a link, written out for people trying the
+#: respondent path; at most half of them do, so that ``monitor invitations create`` has some
+#: left to issue links for.
 LINKS = 10
-#: The try-out plan (links that open today; see :func:`_tryout`).
+#: The try-out plan (links that open today; see :func:`_tryout`) and its one wave's name.
 TRYOUT_PLAN_ID = 3
+TRYOUT_WAVE = "tryout"
 TRYOUT_MAX_OFFSET_MONTHS = 120
 #: The try-out wave stays open for half a year after its due date (a handful of persons even
 #: in the small demo).
@@ -421,9 +424,10 @@ def _tryout(world: DemoWorld, state: FieldworkState, version_id: int, first_id: 
 
     The demo's fieldwork stands on 2018-12-31, so none of its windows is open on a real today,
     and the respondent's path rightly calls those links expired. This plan asks the persons
-    whose episodes started last a long-term follow-up question ``M`` months on (wave
-    ``m<M>``), with ``M`` and ``anchor_from`` chosen so that the window of every person in scope
-    is open today (it opens 14 days before the due date and closes 180 days after it). Its
+    whose episodes started last a long-term follow-up question ``M`` months on (one wave,
+    :data:`TRYOUT_WAVE`, whatever ``M`` is, so that the command line shown in the README works
+    on any day), with ``M`` and ``anchor_from`` chosen so that the window of every person in
+    scope is open today (it opens 14 days before the due date and closes 180 days after it). Its
     invitations follow the plan rules like any other (anchor: the first episode start on or
     after ``anchor_from``; due = anchor + M months; the wave's window), are pending, and nobody
     has answered them. The data frames of the demo leave it out.
@@ -465,13 +469,13 @@ def _tryout(world: DemoWorld, state: FieldworkState, version_id: int, first_id: 
         day=np.zeros(size, dtype=np.int64), will_answer=np.zeros(size, dtype=bool),
         consents=np.zeros(size, dtype=bool), status=np.full(size, "pending", dtype=object),
         trained=np.zeros(size, dtype=bool), start_second=np.zeros(size, dtype=np.int64),
-        minutes=np.zeros(size, dtype=np.int64), wave_names=(f"m{months}",))
+        minutes=np.zeros(size, dtype=np.int64), wave_names=(TRYOUT_WAVE,))
     plan = {"id": TRYOUT_PLAN_ID,
             "title": f"Try-out: assisted persons {months} months on (demo links)",
             "survey_version_id": version_id, "anchor": "episode_start", "region_id": None,
             "anchor_from": _day(anchor_from), "status": "active",
             "created_at": world.created_at, "created_by_id": None}
-    wave = {"id": 2 * len(WAVES) + 1, "plan_id": TRYOUT_PLAN_ID, "name": f"m{months}",
+    wave = {"id": 2 * len(WAVES) + 1, "plan_id": TRYOUT_PLAN_ID, "name": TRYOUT_WAVE,
             "offset_months": months, "window_before_days": DEFAULT_WINDOW_BEFORE_DAYS,
             "window_after_days": TRYOUT_WINDOW_AFTER_DAYS}
     return inv, plan, wave
@@ -540,8 +544,10 @@ def _respond(world: DemoWorld, inv: PlanInvitations, rng: np.random.Generator,
 
 
 def _insert_invitations(world: DemoWorld, state: FieldworkState) -> None:
-    """Insert the invitations of every plan, each with a freshly issued link (token hash);
-    keep the tokens of the first :data:`LINKS` try-out invitations for the links file."""
+    """Insert the invitations of every plan. Those of the two follow-up plans each had a link
+    issued (a token hash); of the try-out plan's, up to :data:`LINKS` and at most half have one
+    (those that stay open longest), whose tokens are kept for the links file, and the others
+    have none yet, as an officer would find them before issuing links."""
     plans = [inv for inv in (state.persons, state.providers, state.tryout) if inv is not None]
     state.links = []
     if not world.database:
@@ -551,7 +557,7 @@ def _insert_invitations(world: DemoWorld, state: FieldworkState) -> None:
     linked: set[int] = set()
     if state.tryout is not None:  # the links that stay open longest
         order = np.lexsort((state.tryout.invitation_id, -state.tryout.closes))
-        linked = set(state.tryout.invitation_id[order[:LINKS]].tolist())
+        linked = set(state.tryout.invitation_id[order[:min(LINKS, (len(order) + 1) // 2)]].tolist())
     rows: list[dict[str, Any]] = []
     for inv in plans:
         prefix = inv.audience
@@ -560,7 +566,8 @@ def _insert_invitations(world: DemoWorld, state: FieldworkState) -> None:
                 inv.respondent.tolist(), inv.wave.tolist(), inv.region.tolist(),
                 _days(inv.anchor), _days(inv.due), _days(inv.opens), _days(inv.closes),
                 inv.invitation_id.tolist(), inv.status.tolist(), strict=True):
-            token = new_token()
+            has_link = not tryout or inv_id in linked
+            token = new_token() if has_link else None
             issued = issued_now if tryout else datetime(opens.year, opens.month, opens.day, 8,
                                                         tzinfo=UTC)
             key = f"{prefix}:{who + 1}"
@@ -571,7 +578,8 @@ def _insert_invitations(world: DemoWorld, state: FieldworkState) -> None:
                 "person_id": who + 1 if prefix == "person" else None,
                 "respondent_key": key, "region_id": region + 1,
                 "anchor_date": anchor, "due_on": due, "opens_on": opens, "closes_on": closes,
-                "token_hash": token_hash(token), "token_issued_at": issued, "status": status,
+                "token_hash": token_hash(token) if token else None,
+                "token_issued_at": issued if token else None, "status": status,
                 "created_at": issued, "opened_at": None, "completed_at": None,
                 "revoked_at": None,
             })

@@ -109,7 +109,7 @@ import csv
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,13 @@ from sqlalchemy import Connection, Table, inspect, literal, select, text
 
 from monitor import audit
 from monitor.accounts import create_user
-from monitor.demo.fieldwork import DEMO_STATUSES, build_answers, build_plans, build_surveys
+from monitor.demo.fieldwork import (
+    DEMO_STATUSES,
+    TRYOUT_WAVE,
+    build_answers,
+    build_plans,
+    build_surveys,
+)
 from monitor.demo.programme import (
     DEMO_LOGINS,
     EMPLOYERS,
@@ -132,6 +138,7 @@ from monitor.demo.programme import (
 )
 from monitor.demo.world import REFERRALS, ROLL_OUT, SIZES, DemoWorld, Progress, Step
 from monitor.extensions import db
+from monitor.fieldwork.links import configured_base_url, respondent_link, served_base_url
 from monitor.models import (
     GENDERS,
     MODULES,
@@ -192,6 +199,10 @@ class DemoSummary:
     #: The CSV of links to open invitations (None: not written) and how many links it holds.
     links_path: str | None = None
     links: int = 0
+    #: Where the links point (the app's public address, or where ``monitor run`` serves).
+    links_base_url: str | None = None
+    #: The survey of the try-out plan, whose invitations without a link the CLI can issue.
+    tryout_survey_id: int | None = None
     as_of: date | None = None
 
     def describe(self) -> str:
@@ -234,8 +245,14 @@ class DemoSummary:
             lines.append(f"{line}  {note}" if note else line)
         if self.links_path and self.links:
             lines.append(f"Links to try the respondent's form ({self.links} open invitation"
-                         f"{'s' if self.links != 1 else ''}; start the server with `flask run` "
-                         f"and open one): {self.links_path}")
+                         f"{'s' if self.links != 1 else ''}, served at {self.links_base_url} by "
+                         f"`make run` or `monitor run`): {self.links_path}")
+            unlinked = self.tryout_invitations - self.links
+            if unlinked > 0 and self.tryout_survey_id is not None:
+                lines.append(f"{unlinked} more try-out invitation{'s have' if unlinked != 1 else ' has'} "
+                             f"no link yet: `monitor invitations create --survey {self.tryout_survey_id} "
+                             f"--wave {TRYOUT_WAVE} --out links.csv` issues "
+                             f"{'them' if unlinked != 1 else 'it'}.")
         elif self.links_path:
             lines.append("No invitation is open today, so there are no links to try (the file "
                          f"is empty): {self.links_path}")
@@ -717,11 +734,12 @@ def build_demo(size: str = "medium", seed: int = 2012, reset: bool = False,
     The data go in one transaction with a ``demo_loaded`` audit event; on any error nothing is
     kept. With ``reset`` every row of every table is deleted first (audit log included).
 
-    After the commit, links to a few open invitations (their tokens exist nowhere else) are
+    After the commit, every link of the try-out plan (their tokens exist nowhere else) is
     written to ``links_path``: by default the app's ``DEMO_LINKS_PATH`` setting, else
-    ``demo-links.csv`` in the instance folder; the links start with ``DEMO_LINKS_BASE_URL``
-    (default ``http://127.0.0.1:5000``). The file is rewritten on every load, so links of an
-    earlier demo do not linger.
+    ``demo-links.csv`` in the instance folder. The links are the respondents' links as the app
+    serves them, at the configured public address (``PUBLIC_URL``, else ``SERVER_NAME``) or else
+    where ``monitor run`` serves by default (``http://127.0.0.1:5000``, as ``make run``). The file
+    is rewritten on every load, so links of an earlier demo do not linger.
 
     Raises:
         ValueError: ``size`` is not small, medium or large.
@@ -756,8 +774,10 @@ def build_demo(size: str = "medium", seed: int = 2012, reset: bool = False,
         raise
 
     state = world.extra["fieldwork"]
-    path = _write_links(state.links or [], links_path)
-    return _summary(world, began, links_path=str(path), links=len(state.links or []))
+    path, base = _write_links(state.links or [], links_path)
+    summary = _summary(world, began, links_path=str(path), links=len(state.links or []))
+    return replace(summary, links_base_url=base.rstrip("/"),
+                   tryout_survey_id=state.surveys["person_followup"].survey_id)
 
 
 def simulate(size: str = "medium", seed: int = 2012, progress: Progress | None = None,
@@ -858,20 +878,22 @@ LINK_COLUMNS = ("invitation_id", "respondent_key", "wave", "status", "closes_on"
 
 
 def _write_links(links: Sequence[Mapping[str, Any]],
-                 path: str | os.PathLike[str] | None) -> Path:
-    """Write the links CSV (only its owner may read it: the tokens open surveys)."""
+                 path: str | os.PathLike[str] | None) -> tuple[Path, str]:
+    """Write the links CSV (only its owner may read it: the tokens open surveys); return its
+    path and the address the links start with."""
     if path is None:
         path = current_app.config.get("DEMO_LINKS_PATH") or (
             Path(current_app.instance_path) / "demo-links.csv")
-    base = str(current_app.config.get("DEMO_LINKS_BASE_URL") or "http://127.0.0.1:5000")
+    base = configured_base_url() or served_base_url()
+    with current_app.test_request_context("/", base_url=base):
+        urls = [respondent_link(link["token"]) for link in links]
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(LINK_COLUMNS)
-        for link in links:
+        for link, url in zip(links, urls, strict=True):
             writer.writerow([link["invitation_id"], link["respondent_key"], link["wave"],
-                             link["status"], link["closes_on"],
-                             f"{base.rstrip('/')}/r/{link['token']}"])
-    return target
+                             link["status"], link["closes_on"], url])
+    return target, base

@@ -28,9 +28,11 @@ touching these). Every generated invitation has had its link issued on the day i
 officers' services, which judge by the real date, will call the pending ones expired.
 
 Loading into a database also adds a small third plan, ``Try-out: assisted persons M months on``
-(see ``fieldwork._tryout``): one wave ``m<M>`` whose window is open on the day of loading, for the
-persons whose episodes started last; its invitations are pending and unanswered, and the links
-file written by ``build_demo`` points to them. It is not part of the data frames below.
+(see ``fieldwork._tryout``): one wave ``tryout`` (M months on) whose window is open on the day of
+loading, for the persons whose episodes started last; its invitations are pending and unanswered.
+Up to ten of them, and at most half, have a link, all of them in the links file written by
+``build_demo``; the others have none yet, for ``monitor invitations create`` to issue. It is not
+part of the data frames below.
 
 The **reference date** of a wave is its due date. A person's **exposure** at a wave is
 :mod:`monitor.exposure`'s default rule (``cutoff="episode_start"``) at that date: ``trained``
