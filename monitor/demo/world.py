@@ -26,6 +26,7 @@ Progress = Callable[[str, int, int], None]
 #: Rows per INSERT batch.
 CHUNK_ROWS = 5_000
 
+
 @dataclass(frozen=True)
 class SizeSpec:
     """How big a demo is: providers and persons in all, the fewest providers in a region, the
