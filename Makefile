@@ -10,7 +10,7 @@ PORT   ?= 5000
 # Debian packages the tests need: a real headless Chromium for the browser tests.
 TEST_DEBS := chromium
 
-.PHONY: install run test bench lint system-deps clean
+.PHONY: install run test test-fast bench lint translations system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,32 @@ system-deps:
 
 test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything but the tests marked slow (the 50-seed recovery, the coverage simulations and the
+# browser tests): for the edit-test loop. CI runs `make test`.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# The interface catalogues (monitor/i18n.py lists them): extract the marked strings, update the
+# Ukrainian and Russian .po files (then translate what is new in them) and compile the .mo files.
+CATALOGUES := monitor monitor/registry monitor/fieldwork monitor/fieldwork/respondent surveys
+BABEL_HEADER := --project "NRM Monitor" --version 0.1 --copyright-holder "NRM Monitor" \
+	--msgid-bugs-address "NRM Monitor team"
+translations: install
+	@for d in $(CATALOGUES); do \
+	  echo "catalogue $$d"; \
+	  $(BIN)/pybabel extract -F $$d/babel.cfg --no-location --sort-output $(BABEL_HEADER) \
+	    -o $$d/messages.pot . || exit 1; \
+	  for l in uk ru; do \
+	    if [ -f $$d/translations/$$l/LC_MESSAGES/messages.po ]; then \
+	      $(BIN)/pybabel update -i $$d/messages.pot -d $$d/translations -l $$l \
+	        --no-fuzzy-matching --ignore-obsolete || exit 1; \
+	    else \
+	      $(BIN)/pybabel init -i $$d/messages.pot -d $$d/translations -l $$l || exit 1; \
+	    fi; \
+	  done; \
+	  $(BIN)/pybabel compile -f -d $$d/translations || exit 1; \
+	done
 
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -499,8 +499,8 @@ def _build(size: str, database_url: str) -> None:
 
 def _copy_statements(k: int) -> list[tuple[str, str]]:
     """(table, INSERT ... SELECT) making copies 1..k-1 of the persons' rows."""
+    from monitor.fieldwork.models import Answer, Invitation, Response
     from monitor.models import AssistanceEpisode, AssistedPerson
-    from surveys.fieldwork_models import Answer, Invitation, Response
 
     suffix = "'~' || CAST(c.c AS VARCHAR(8))"
     overrides = {
@@ -574,7 +574,7 @@ def _dataset(database_url: str, frame_path: str) -> None:
     from monitor.analytic_dataset import build_dataset
     from monitor.demo.outcomes import FOLLOW_UP_WAVES
     from monitor.extensions import db
-    from surveys.fieldwork_models import Answer, Invitation, Response
+    from monitor.fieldwork.models import Answer, Invitation, Response
     from surveys.models import Survey
 
     app = make_app(database_url)

@@ -137,10 +137,10 @@ def prepare(database_url: str, responses: int) -> tuple[list[str], list[int]]:
     from sqlalchemy import insert
 
     from monitor.extensions import db
-    from monitor.models import AssistedPerson, FollowUpPlan, PlanWave, Region
+    from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave, Response
+    from monitor.fieldwork.tokens import new_token, token_hash
+    from monitor.models import AssistedPerson, Region
     from surveys import versions
-    from surveys.fieldwork_models import Invitation, Response
-    from surveys.tokens import new_token, token_hash
 
     app = make_app(database_url)
     with app.app_context():
@@ -183,7 +183,7 @@ def _make_bare_app():
     from flask import Flask, request
     from sqlalchemy import create_engine, delete, insert, update
 
-    from surveys.fieldwork_models import Answer, Response
+    from monitor.fieldwork.models import Answer, Response
 
     flask_app = Flask("bare")
     url = os.environ["DATABASE_URL"]

@@ -115,7 +115,7 @@ def run(quick: bool = False, database_url: str | None = None) -> Outcome:  # noq
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "DATABASE_URL": "sqlite://"})
     page_template = (
-        '{% import "surveys/respondent/_section.html" as r %}'
+        '{% import "surveys/rendering/_section.html" as r %}'
         '<form method="post">{{ r.section(form) }}<button>Next</button></form>')
     base_template = ('<form method="post">{% for f in form %}<label for="{{ f.id }}">{{ f.label.text }}'
                      '</label>{{ f() }}{% for e in f.errors %}<p>{{ e }}</p>{% endfor %}{% endfor %}'

@@ -13,19 +13,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Raises:
         monitor.config.ConfigError: when the configuration cannot be used.
     """
-    import surveys.fieldwork_models  # noqa: F401  (registers the fieldwork tables on db.metadata)
+    import monitor.fieldwork.models  # noqa: F401  (registers the fieldwork tables on db.metadata)
     import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
-    from monitor import cli, errors, registry, security_headers
+    from monitor import cli, errors, i18n, registry, security_headers
     from monitor.admin import views as admin_views
     from monitor.auth import access
     from monitor.auth import views as auth_views
     from monitor.config import load_config
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.fieldwork import bp as fieldwork_bp
+    from monitor.fieldwork.respondent import bp as respondent_bp
     from monitor.home import views as home_views
     from surveys.designer.views import bp as designer_bp
-    from surveys.respondent import bp as respondent_bp
-    from surveys.respondent import i18n as respondent_i18n
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, test_config))
@@ -43,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     access.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
-    respondent_i18n.init_app(app)
+    i18n.init_app(app)
     cli.init_app(app)
 
     app.register_blueprint(auth_views.bp)
@@ -64,6 +63,10 @@ def _migrations_dir() -> str:
 
 
 def _init_login(app: Flask) -> None:
+    from flask import g, request, session
+    from flask_login import current_user
+
+    from monitor.auth import sessions
     from monitor.extensions import db, login_manager
     from monitor.models import User
 
@@ -73,10 +76,19 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(identity: str) -> User | None:
-        user_id, _, version = identity.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or user.session_version != int(version):
-            return None
+        # The identity is the random id of a session kept in the database (monitor.auth.sessions).
+        user, wrote = sessions.load(identity)
+        if wrote:
+            g.staff_session_wrote = True
         return user
+
+    @app.before_request
+    def _load_staff_session() -> None:
+        """Check the staff session first thing in every request that carries one, and commit
+        what the check wrote (``last_seen_at``, a session ended as idle or expired) on its own,
+        before the view adds anything to the transaction."""
+        if request.endpoint == "static" or "_user_id" not in session:
+            return
+        _ = current_user.is_authenticated  # loads (and checks) the session now
+        if g.pop("staff_session_wrote", False):
+            db.session.commit()

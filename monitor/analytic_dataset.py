@@ -22,7 +22,7 @@ stores them). An answer whose key is also the name of a column derived here (the
 survey asks ``trained``, which is also the exposure) keeps its answer as ``<key>__answer``.
 :func:`describe_columns` lists every column with its type, label and how many rows have it.
 
-Built with one query per table, each streamed in chunks into typed columns (``surveys.frames``;
+Built with one query per table, each streamed in chunks into typed columns (``monitor.frames``;
 no ORM object or Row kept per row), and positional look-ups: every column is computed against the
 invitations in the dataset's order and the columns are put side by side once, so memory grows
 linearly with the invitations times the columns. The module lives in ``monitor`` because it
@@ -40,19 +40,10 @@ from sqlalchemy import func, select
 
 from monitor.exposure import DAYS_PER_MONTH, Cutoff, exposure_frame
 from monitor.extensions import db
-from monitor.models import (
-    AssistanceEpisode,
-    AssistedPerson,
-    FollowUpPlan,
-    PlanWave,
-    Provider,
-    Region,
-    TrainingAttendance,
-    TrainingSession,
-)
-from surveys.answers_frame import answers_frame
-from surveys.fieldwork_models import Invitation
-from surveys.frames import read_frame
+from monitor.fieldwork.answers_frame import answers_frame
+from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave
+from monitor.frames import read_frame
+from monitor.models import AssistanceEpisode, AssistedPerson, Provider, Region, TrainingAttendance, TrainingSession
 from surveys.models import Survey, SurveyVersion
 from surveys.schema import QuestionType
 from surveys.schema import Survey as SurveySchema

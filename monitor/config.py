@@ -59,6 +59,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SUPPRESSION_THRESHOLD": int(env.get("SUPPRESSION_THRESHOLD", "11")),
         "PAGE_SIZE": 25,
+        # The programme's calendar: due dates, windows and expiry are days in this time zone
+        # (monitor.clock), whatever the server's own zone is.
+        "PROGRAMME_TIMEZONE": env.get("PROGRAMME_TIMEZONE", "Europe/Kyiv"),
         # Uploads are spreadsheets of a programme's registry; 20 MB holds several 100,000 rows.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
@@ -67,6 +70,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Staff sessions live in the database (monitor/auth/sessions.py): ended after this many
+        # minutes without a request, and this many hours after the login whatever the activity.
+        "STAFF_SESSION_IDLE_MINUTES": env.get("STAFF_SESSION_IDLE_MINUTES", "30"),
+        "STAFF_SESSION_MAX_HOURS": env.get("STAFF_SESSION_MAX_HOURS", "8"),
         "WTF_CSRF_TIME_LIMIT": None,
         # argon2id cost; tests lower it (hashing at the default costs ~100 ms).
         "ARGON2_PROFILE": env.get("ARGON2_PROFILE", "default"),
@@ -120,6 +127,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     if not proxies.isdigit() or int(proxies) > 5:
         raise ConfigError("TRUSTED_PROXIES must be a whole number from 0 to 5 (the reverse proxies in front).")
     cfg["TRUSTED_PROXIES"] = int(proxies)
+    _check_timezone(cfg["PROGRAMME_TIMEZONE"])
+    _check_staff_sessions(cfg)
     _check_mail(cfg)
     if cfg["ARGON2_PROFILE"] not in ("default", "test"):
         raise ConfigError("ARGON2_PROFILE must be 'default' or 'test'.")
@@ -128,7 +137,30 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     return cfg
 
 
+def _check_staff_sessions(cfg: dict[str, Any]) -> None:
+    """Validate the staff session limits: whole numbers, idle within the absolute limit."""
+    idle, longest = str(cfg["STAFF_SESSION_IDLE_MINUTES"]), str(cfg["STAFF_SESSION_MAX_HOURS"])
+    if not idle.isdigit() or int(idle) < 1:
+        raise ConfigError("STAFF_SESSION_IDLE_MINUTES must be a whole number of minutes, at least 1.")
+    if not longest.isdigit() or not 1 <= int(longest) <= 24:
+        raise ConfigError("STAFF_SESSION_MAX_HOURS must be a whole number of hours from 1 to 24.")
+    if int(idle) > int(longest) * 60:
+        raise ConfigError("STAFF_SESSION_IDLE_MINUTES cannot be longer than STAFF_SESSION_MAX_HOURS.")
+    cfg["STAFF_SESSION_IDLE_MINUTES"], cfg["STAFF_SESSION_MAX_HOURS"] = int(idle), int(longest)
+
+
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _check_timezone(name: str) -> None:
+    """PROGRAMME_TIMEZONE must be an IANA zone this machine knows (e.g. Europe/Kyiv)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"PROGRAMME_TIMEZONE={name!r} is not a time zone this machine knows "
+                          "(use an IANA name such as Europe/Kyiv).") from exc
 
 
 def _check_mail(cfg: dict[str, Any]) -> None:

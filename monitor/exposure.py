@@ -75,9 +75,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from monitor.extensions import db
+from monitor.frames import read_frame
 from monitor.models import AssistanceEpisode, Provider, TrainingAttendance, TrainingSession
 from monitor.models.registry import split_codes
-from surveys.frames import read_frame
 
 #: Days in a month for ``months_since_training``: the Gregorian mean month, 365.25 / 12.
 DAYS_PER_MONTH = 30.4375

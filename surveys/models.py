@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from monitor.clock import utcnow
 from monitor.extensions import db
-from monitor.models.accounts import utcnow
 from surveys import schema
 
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -70,6 +71,7 @@ UI: dict[str, dict[str, str]] = {
         "not_integer": "Enter a whole number.",
         "not_number": "Enter a number.",
         "not_date": "Enter a valid date.",
+        "too_many_digits": "Enter a number with at most {digits} digits.",
         "range": "Enter a number from {minimum} to {maximum}.",
         "at_least": "Enter a number of at least {minimum}.",
         "at_most": "Enter a number of at most {maximum}.",
@@ -97,6 +99,7 @@ UI: dict[str, dict[str, str]] = {
         "not_integer": "Введіть ціле число.",
         "not_number": "Введіть число.",
         "not_date": "Введіть правильну дату.",
+        "too_many_digits": "Введіть число, що має не більше {digits} цифр.",
         "range": "Введіть число від {minimum} до {maximum}.",
         "at_least": "Введіть число, не менше ніж {minimum}.",
         "at_most": "Введіть число, не більше ніж {maximum}.",
@@ -125,6 +128,7 @@ UI: dict[str, dict[str, str]] = {
         "not_integer": "Введите целое число.",
         "not_number": "Введите число.",
         "not_date": "Введите правильную дату.",
+        "too_many_digits": "Введите число, в котором не больше {digits} цифр.",
         "range": "Введите число от {minimum} до {maximum}.",
         "at_least": "Введите число не меньше {minimum}.",
         "at_most": "Введите число не больше {maximum}.",
@@ -276,8 +280,10 @@ def answer_kinds(survey: Survey) -> dict[str, QuestionType]:
 def answers_from_json(survey: Survey, data: Mapping[str, Any],
                       kinds: Mapping[str, QuestionType] | None = None) -> dict[str, Any]:
     """Answers read back from JSON, typed by question; keys that are not answer keys of
-    ``survey`` and values of the wrong shape are dropped. ``kinds`` is ``answer_kinds(survey)``
-    when the caller keeps it (a published version's never changes)."""
+    ``survey`` and values that do not fit their question are dropped, so the question is asked
+    again: a value of the wrong shape, or a number its field would refuse (not finite, more
+    than ``NUMBER_DIGITS`` digits; drafts saved before that rule may hold one). ``kinds`` is
+    ``answer_kinds(survey)`` when the caller keeps it (a published version's never changes)."""
     if kinds is None:
         kinds = answer_kinds(survey)
     out: dict[str, Any] = {}
@@ -285,20 +291,31 @@ def answers_from_json(survey: Survey, data: Mapping[str, Any],
         kind = kinds.get(key)
         if kind is None or _empty(value):
             continue
-        try:
-            if kind == QuestionType.date:
-                out[key] = date.fromisoformat(str(value))
-            elif kind == QuestionType.integer:
-                out[key] = int(value)
-            elif kind == QuestionType.decimal:
-                out[key] = float(value)
-            elif kind == QuestionType.select_multiple:
-                out[key] = [str(v) for v in value] if isinstance(value, list) else str(value).split()
-            else:
-                out[key] = str(value)
-        except (TypeError, ValueError):
-            continue
+        read = _stored_answer(kind, value)
+        if not _empty(read):
+            out[key] = read
     return out
+
+
+def _stored_answer(kind: QuestionType, value: Any) -> Any:
+    """One stored value as an answer to a question of ``kind``, None when it does not fit."""
+    if kind in (QuestionType.integer, QuestionType.decimal):
+        return stored_number(value, integer=kind == QuestionType.integer)
+    if kind == QuestionType.date:
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+    if kind == QuestionType.select_multiple:
+        if isinstance(value, str):
+            return value.split()
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = stored_number(value, integer=False)
+        return None if number is None else _number_text(number)
+    return None
 
 
 def _empty(value: Any) -> bool:
@@ -343,7 +360,14 @@ class QuickCheckboxInput(_QuickParams, CheckboxInput):
 # --- fields ----------------------------------------------------------------------------------
 
 def _number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """A number written as a respondent types it: every digit the float keeps (``repr``'s
+    shortest round trip, never rounded to six digits as ``%g`` did, which changed a saved
+    123456.789 into 123457 when the page was posted again), no exponent, ``12`` not ``12.0``."""
+    if isinstance(value, int):
+        return str(value)
+    if value.is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f") if math.isfinite(value) else str(value)
 
 
 class _Answer:
@@ -387,6 +411,71 @@ class LongTextAnswer(_Answer, TextAreaField):
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_NUMBER_PARTS = re.compile(r"^([+-]?)(\d*)\.?(\d*)$")
+
+#: The most digits a number answer may have (leading zeros, and zeros that end a fraction, not
+#: counted). Fifteen digits are what a 64-bit float keeps exactly and writes back as typed, so
+#: an answer reads back as typed everywhere it goes: SQLite, whose JSON column (NUMERIC
+#: affinity) turns a larger integer into a float (19 nines came back as 1.0e+19) and whose
+#: ``json()`` writes a float with 15 digits; pandas, SPSS and Stata, which hold numbers as
+#: floats. No overflow to infinity (which JSON cannot hold) and no integer too long for
+#: Python to read. Far beyond any age, count or amount a survey asks about.
+NUMBER_DIGITS = 15
+_NUMBER_LIMIT = 10 ** NUMBER_DIGITS
+
+
+class NumberUnfit(ValueError):
+    """Text that is not an answer to a number question; ``reason`` names the message
+    (:data:`UI`) that says why: ``not_integer``, ``not_number`` or ``too_many_digits``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_number(text: str, integer: bool) -> int | float:
+    """``text`` (digits, an optional sign and, for a decimal, one point) as the answer of an
+    integer or decimal question, exactly as typed: an ``int``, or the ``float`` that writes
+    back as the same digits.
+
+    Raises:
+        NumberUnfit: ``text`` is not such a number, or it has more than ``NUMBER_DIGITS``
+            digits (counted before ``int()`` sees it, which refuses 4,300 digits and more).
+    """
+    if not (_INTEGER if integer else _DECIMAL).match(text):
+        raise NumberUnfit("not_integer" if integer else "not_number")
+    sign, whole, fraction = _NUMBER_PARTS.match(text).groups()
+    whole, fraction = whole.lstrip("0"), fraction.rstrip("0")
+    if len(whole) + len(fraction) > NUMBER_DIGITS:
+        raise NumberUnfit("too_many_digits")
+    if integer:
+        return int(sign + (whole or "0"))
+    return float(f"{sign}{whole or '0'}.{fraction or '0'}")
+
+
+def stored_number(value: Any, integer: bool) -> int | float | None:
+    """A stored answer of an integer or decimal question as the question reads it, or None
+    when its field would refuse it: not a number (a ``bool`` neither), not finite, or more
+    than ``NUMBER_DIGITS`` digits. An integer stays an ``int``, never a float."""
+    if isinstance(value, str):
+        try:
+            return read_number(value.strip(), integer)
+        except NumberUnfit:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int):
+        if abs(value) >= _NUMBER_LIMIT:
+            return None
+        return value if integer else float(value)
+    if not math.isfinite(value) or abs(value) >= _NUMBER_LIMIT:
+        return None
+    if integer:
+        return int(value) if value.is_integer() else None
+    try:
+        return read_number(_number_text(value), integer=False)
+    except NumberUnfit:
+        return None
 
 
 class NumberAnswer(_Answer, Field):
@@ -413,16 +502,13 @@ class NumberAnswer(_Answer, Field):
         if not text:
             self.data = None
             return
-        if self.question.type == QuestionType.integer:
-            if not _INTEGER.match(text):
-                self.data = None
-                raise ValueError(ui(self.language, "not_integer"))
-            self.data = int(text)
-        else:
-            if not _DECIMAL.match(text):
-                self.data = None
-                raise ValueError(ui(self.language, "not_number"))
-            self.data = float(text)
+        try:
+            self.data = read_number(text, integer=self.question.type == QuestionType.integer)
+        except NumberUnfit as unfit:
+            # A reading error: the field holds no answer, so the page save keeps the earlier
+            # one (views._draft_answers) and nothing that does not fit reaches the draft.
+            self.data = None
+            raise ValueError(ui(self.language, unfit.reason, digits=NUMBER_DIGITS)) from None
 
 
 class DateAnswer(_Answer, Field):
@@ -752,7 +838,7 @@ class SectionParts:
     of its questions as drawn unanswered and without errors (see :func:`draw_question`).
 
     Valid as long as the survey does not change: the respondent pages keep one per published
-    version, section and language (``surveys.respondent.services.Instrument.parts``); anything
+    version, section and language (``monitor.fieldwork.respondent.services.Instrument.parts``); anything
     else (the designer's preview of a draft) makes one per form.
     """
 

@@ -6,15 +6,18 @@ Every problem names where it is, so the designer can link to the question at fau
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from surveys.expressions import ExpressionError, check, find_cycle, references
+from surveys.expressions import ExpressionError, Options, check, find_cycle, references
 from surveys.schema import (
     KEY_PATTERN,
     RESERVED_KEYS,
     WITH_CHOICES,
+    YES_NO_VALUES,
+    Question,
     QuestionType,
     Survey,
     Text,
@@ -49,6 +52,7 @@ def validate(survey: Survey) -> list[Problem]:
     """Every problem of ``survey``, errors first, in form order."""
     found: list[Problem] = []
     found += _structure(survey)
+    found += _numbers(survey)
     found += _keys(survey)
     found += _choices(survey)
     found += _expressions(survey)
@@ -89,6 +93,27 @@ def _structure(survey: Survey) -> list[Problem]:
             out.append(Problem(where, "A matrix needs at least one row.", key=q.key))
         if q.type == QuestionType.note and q.required:
             out.append(Problem(where, "A note cannot be required.", key=q.key))
+    return out
+
+
+def _numbers(survey: Survey) -> list[Problem]:
+    """Every number of the definition is finite: NaN and Infinity have no place in a range or
+    a score, and the stored JSON could not hold them (strict JSON has neither)."""
+    out = []
+
+    def need(value: float | None, where: str, what: str, key: str | None = None) -> None:
+        if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
+            out.append(Problem(where, f"The {what} {value!r} is not a finite number.", key=key))
+
+    for q in survey.questions():
+        need(q.minimum, f"question '{q.key}'", "minimum", q.key)
+        need(q.maximum, f"question '{q.key}'", "maximum", q.key)
+    for name, choice_list in survey.choice_lists.items():
+        for choice in choice_list.choices:
+            need(choice.score, f"choice list '{name}', option '{choice.value}'", "score")
+    for score in survey.scores:
+        need(score.multiplier, f"score '{score.key}'", "multiplier")
+        need(score.offset, f"score '{score.key}'", "offset")
     return out
 
 
@@ -150,25 +175,50 @@ def _choices(survey: Survey) -> list[Problem]:
     return out
 
 
+def question_options(survey: Survey, question: Question) -> dict[str, Options]:
+    """The options of ``question``'s answer keys, as ``answer_options`` gives them."""
+    if question.type == QuestionType.yes_no:
+        return {question.key: Options(YES_NO_VALUES)}
+    choice_list = survey.choice_list(question) if question.type in WITH_CHOICES else None
+    if choice_list is None or not choice_list.choices:
+        # No list yet, or one still empty: nothing to compare a value with.
+        return {}
+    options = Options(tuple(choice_list.values()),
+                      multiple=question.type == QuestionType.select_multiple)
+    return {key: options for key in question.answer_keys()}
+
+
+def answer_options(survey: Survey) -> dict[str, Options]:
+    """Answer key -> the values its answers can take, for the keys whose answers come from a
+    closed set (choice lists, matrix rows, yes/no); what expressions are checked against."""
+    out: dict[str, Options] = {}
+    for q in survey.questions():
+        out.update(question_options(survey, q))
+    return out
+
+
 def _expressions(survey: Survey) -> list[Problem]:
     out = []
     keys = set(survey.answer_keys())
+    options = answer_options(survey)
     calculations: dict[str, frozenset[str]] = {}
     for section in survey.sections:
         if section.relevant:
             out += _check(section.relevant, keys, False, f"section '{section.key}', relevant",
-                          None)
+                          None, options)
     for q in survey.questions():
         where = f"question '{q.key}'"
         if q.relevant:
-            tree = _check_tree(q.relevant, keys, False, f"{where}, relevant", q.key, out)
+            tree = _check_tree(q.relevant, keys, False, f"{where}, relevant", q.key, out,
+                               options)
             if tree is not None and q.key in references(tree):
                 out.append(Problem(f"{where}, relevant", "A question cannot depend on itself.",
                                    key=q.key))
         if q.constraint:
-            _check_tree(q.constraint, keys, True, f"{where}, constraint", q.key, out)
+            _check_tree(q.constraint, keys, True, f"{where}, constraint", q.key, out, options)
         if q.calculation:
-            tree = _check_tree(q.calculation, keys, False, f"{where}, calculation", q.key, out)
+            tree = _check_tree(q.calculation, keys, False, f"{where}, calculation", q.key, out,
+                               options)
             if tree is not None:
                 calculations[q.key] = references(tree)
     cycle = find_cycle({k: [d for d in deps if d in calculations] for k, deps in
@@ -180,15 +230,16 @@ def _expressions(survey: Survey) -> list[Problem]:
 
 
 def _check(text: str, keys: set[str], allow_current: bool, where: str,
-           key: str | None) -> list[Problem]:
+           key: str | None, options: dict[str, Options]) -> list[Problem]:
     out: list[Problem] = []
-    _check_tree(text, keys, allow_current, where, key, out)
+    _check_tree(text, keys, allow_current, where, key, out, options)
     return out
 
 
-def _check_tree(text, keys, allow_current, where, key, out):
+def _check_tree(text, keys, allow_current, where, key, out, options):
     try:
-        return check(text, keys, allow_current=allow_current, where=where)
+        return check(text, keys, allow_current=allow_current, where=where, options=options,
+                     current=key)
     except ExpressionError as exc:
         out.append(Problem(where, str(exc), key=key))
         return None

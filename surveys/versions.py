@@ -3,16 +3,19 @@ published survey starts a new draft copied from it. Services flush; the caller c
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
 from monitor import audit
+from monitor.clock import utcnow
 from monitor.extensions import db
-from monitor.models.accounts import utcnow
 from surveys import schema
 from surveys.models import PublishedVersionImmutable, Survey, SurveyVersion
-from surveys.validation import Problem, ensure_valid
+from surveys.validation import Problem, SurveyInvalid, errors, validate
 
 
 class NoDraft(LookupError):
@@ -22,7 +25,7 @@ class NoDraft(LookupError):
 def create_survey(definition: schema.Survey, instrument: str | None = None,
                   actor_id: int | None = None) -> Survey:
     """Create a survey with ``definition`` as its first draft."""
-    survey = Survey(title=_title(definition), audience=str(definition.audience),
+    survey = Survey(title=survey_title(definition), audience=str(definition.audience),
                     instrument=instrument, created_by_id=actor_id)
     db.session.add(survey)
     db.session.flush()
@@ -74,7 +77,7 @@ def save_draft(version: SurveyVersion, definition: schema.Survey) -> None:
         raise PublishedVersionImmutable(
             f"Version {version.number} is published; edit the survey to start a new draft.")
     version.definition = definition.to_dict()
-    version.survey.title = _title(definition)
+    version.survey.title = survey_title(definition)
     version.survey.audience = str(definition.audience)
     db.session.flush()
 
@@ -84,11 +87,14 @@ def publish(version: SurveyVersion, actor_id: int | None = None) -> list[Problem
 
     Raises:
         PublishedVersionImmutable: it is published already.
-        surveys.validation.SurveyInvalid: the survey has errors (nothing changes).
+        surveys.validation.SurveyInvalid: the survey has errors, or its stored definition is
+            not strict JSON (nothing changes).
     """
     if version.is_published:
         raise PublishedVersionImmutable(f"Version {version.number} is published already.")
-    warnings = ensure_valid(version.schema())
+    warnings = validate(version.schema()) + json_problems(version.definition)
+    if errors(warnings):
+        raise SurveyInvalid(errors(warnings))
     version.status = "published"
     version.published_at = utcnow()
     version.published_by_id = actor_id
@@ -96,6 +102,41 @@ def publish(version: SurveyVersion, actor_id: int | None = None) -> list[Problem
     audit.record("survey_published", target=f"survey:{version.survey_id}", user_id=actor_id,
                  number=version.number)
     return warnings
+
+
+def json_problems(definition: Any) -> list[Problem]:
+    """The problem of a stored definition that is not strict JSON, if it is not.
+
+    JSON has no NaN or Infinity; Python writes them anyway unless told not to, and what reads
+    a published version later (PostgreSQL, exports, other programs) refuses them.
+    """
+    try:
+        json.dumps(definition, allow_nan=False)
+    except ValueError:
+        where = _first_non_finite(definition)
+        return [Problem("stored definition", "The definition is not valid JSON: it holds NaN "
+                        f"or Infinity (at {where or 'a number'}). Enter a number there and "
+                        "publish again.")]
+    except TypeError as exc:
+        return [Problem("stored definition", f"The definition is not valid JSON: {exc}.")]
+    return []
+
+
+def _first_non_finite(value: Any, path: str = "") -> str | None:
+    """Where in ``value`` the first NaN or Infinity is, e.g. ``sections[1].questions[0].minimum``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    if isinstance(value, dict):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for inner_path, inner in items:
+        found = _first_non_finite(inner, inner_path)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -129,5 +170,6 @@ def diff(old: schema.Survey, new: schema.Survey) -> VersionDiff:
                        settings_changed=settings)
 
 
-def _title(definition: schema.Survey) -> str:
+def survey_title(definition: schema.Survey) -> str:
+    """The title a survey is listed under: its English title (else any), at most 200 characters."""
     return (definition.text(definition.title, "en") or "Untitled survey")[:200]

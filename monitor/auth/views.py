@@ -1,23 +1,27 @@
-"""Log in and log out."""
+"""Log in, log out, and change one's own password."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length
 
-from monitor import audit, throttle
+from monitor import audit, i18n, throttle
+from monitor.accounts import AccountError, WrongPassword, change_own_password
+from monitor.auth import sessions
 from monitor.auth.access import STAFF, allow, public
-from monitor.auth.passwords import dummy_verify, verify_password
+from monitor.auth.passwords import MIN_PASSWORD_LENGTH, dummy_verify, verify_password
+from monitor.clock import utcnow
 from monitor.extensions import db
 from monitor.models import User
-from monitor.models.accounts import utcnow
+from surveys.schema import LANGUAGE_NAMES, LANGUAGES
 
 bp = Blueprint("auth", __name__)
 
@@ -25,12 +29,22 @@ bp = Blueprint("auth", __name__)
 LOGIN_WINDOW = timedelta(minutes=15)
 LOGIN_LIMIT_PER_IP = 20
 LOGIN_LIMIT_PER_EMAIL = 10
+#: Wrong current passwords allowed per window when changing one's own password.
+PASSWORD_CHANGE_LIMIT = 10
 
 
 class LoginForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     submit = SubmitField("Log in")
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=1024)],
+                        description=f"At least {MIN_PASSWORD_LENGTH} characters.")
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new", message="The two new passwords are not the same.")])
 
 
 def _safe_next(target: str | None) -> str:
@@ -61,8 +75,15 @@ def login():
         if user is None:
             dummy_verify(form.password.data)
         elif user.active and verify_password(user.password_hash, form.password.data):
+            # A fresh cookie: nothing put in it before the login carries over (no fixation),
+            # and a new server-side session whose random id is the cookie's only identity.
+            session.clear()
+            sessions.start(user, ip=request.remote_addr, user_agent=request.user_agent.string)
             login_user(user)
             user.last_login_at = utcnow()
+            if user.language is None:
+                # The first sign-in takes the browser's language; the account keeps it after.
+                user.language = i18n.browser_language() or i18n.FALLBACK
             throttle.clear(keys[1])
             audit.record("login", target=f"user:{user.id}")
             db.session.commit()
@@ -78,8 +99,61 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @allow(*STAFF)
 def logout():
+    sessions.end(current_user.session_id, "logout")
     audit.record("logout", target=f"user:{current_user.id}")
     db.session.commit()
     logout_user()
+    session.clear()
     flash("You have logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(*STAFF)
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        key = f"password-user:{user.id}"
+        if throttle.is_blocked(key, PASSWORD_CHANGE_LIMIT, LOGIN_WINDOW):
+            audit.record("password_change_throttled", target=f"user:{user.id}")
+            db.session.commit()
+            flash("Too many wrong passwords. Please wait 15 minutes and try again.", "error")
+            return render_template("monitor/auth/password.html", form=form), 429
+        try:
+            change_own_password(user, form.current.data, form.new.data, user.session_id,
+                                ip=request.remote_addr, user_agent=request.user_agent.string)
+        except WrongPassword as exc:
+            db.session.rollback()
+            throttle.record_failure(key, LOGIN_WINDOW)
+            audit.record("password_change_failed", target=f"user:{user.id}")
+            db.session.commit()
+            form.current.errors.append(str(exc))
+        except AccountError as exc:
+            db.session.rollback()
+            form.new.errors.append(str(exc))
+        else:
+            throttle.clear(key)
+            db.session.commit()
+            login_user(user)  # the cookie now carries the renewed session's id
+            flash("Your password is changed. Your other sessions have ended.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("monitor/auth/password.html", form=form)
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                           validators=[DataRequired()])
+    next = HiddenField()
+
+
+@bp.route("/account/language", methods=["POST"])
+@allow(*STAFF)
+def language():
+    """Keep the chosen interface language on the account, then go back to the page."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        current_user.language = form.language.data
+        audit.record("language_changed", target=f"user:{current_user.id}", language=form.language.data)
+        db.session.commit()
+    return redirect(_safe_next(form.next.data))

@@ -49,16 +49,23 @@ from monitor.demo.outcomes import (
 from monitor.demo.programme import PROFESSION_CODES, REGIONS
 from monitor.demo.world import DemoWorld
 from monitor.extensions import db
-from monitor.models import MODULES, SERVICES, FollowUpPlan, PlanWave
-from monitor.models.followup import DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BEFORE_DAYS
+from monitor.fieldwork.models import (
+    DEFAULT_WINDOW_AFTER_DAYS,
+    DEFAULT_WINDOW_BEFORE_DAYS,
+    Answer,
+    FollowUpPlan,
+    Invitation,
+    PlanWave,
+    Response,
+)
+from monitor.fieldwork.tokens import new_token, token_hash
+from monitor.models import MODULES, SERVICES
 from surveys import versions
 from surveys.expressions import ExpressionError, evaluate, evaluate_bool, parse_cached, references
 from surveys.expressions import to_string as expression_string
-from surveys.fieldwork_models import Answer, Invitation, Response
 from surveys.library import load_instrument
 from surveys.schema import Question, QuestionType, Survey
 from surveys.scoring import ScoredItem, item_scores, scale_score, scored_items
-from surveys.tokens import new_token, token_hash
 
 #: The instruments the demo creates and publishes, in this order (survey ids 1, 2, 3 on an
 #: empty database).

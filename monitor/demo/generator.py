@@ -139,6 +139,7 @@ from monitor.demo.programme import (
 from monitor.demo.world import REFERRALS, ROLL_OUT, SIZES, DemoWorld, Progress, Step
 from monitor.extensions import db
 from monitor.fieldwork.links import configured_base_url, respondent_link, served_base_url
+from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave, Response
 from monitor.models import (
     GENDERS,
     MODULES,
@@ -146,17 +147,14 @@ from monitor.models import (
     AssistanceEpisode,
     AssistedPerson,
     AuditEvent,
-    FollowUpPlan,
     Organisation,
     PersonContact,
-    PlanWave,
     Provider,
     Region,
     ThrottleCounter,
     TrainingAttendance,
     TrainingSession,
 )
-from surveys.fieldwork_models import Invitation, Response
 from surveys.models import immutability_guard_lifted
 
 

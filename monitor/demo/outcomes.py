@@ -159,8 +159,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from monitor.fieldwork.models import DEFAULT_WAVES
 from monitor.fieldwork.services import add_months as add_calendar_months
-from monitor.models import DEFAULT_WAVES
 
 #: The waves of both plans, in order, with their offsets in months: a plan's default waves.
 WAVES: tuple[tuple[str, int], ...] = tuple(DEFAULT_WAVES)

@@ -43,8 +43,8 @@ def _plan(survey_id: int, plan_id: int | None, wave: str):
     """The plan to issue links from: --plan, else the survey's one active plan, else the one of
     its active plans that has ``wave``. Raises ClickException, listing the plans, otherwise."""
     from monitor.extensions import db
+    from monitor.fieldwork.models import FollowUpPlan
     from monitor.fieldwork.services import active_plans_for_survey
-    from monitor.models import FollowUpPlan
     from surveys.models import Survey
 
     if db.session.get(Survey, survey_id) is None:

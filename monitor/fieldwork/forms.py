@@ -21,8 +21,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
+from monitor.fieldwork.models import DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BEFORE_DAYS
 from monitor.fieldwork.services import MAX_OFFSET_MONTHS, MAX_WINDOW_DAYS, WaveSpec
-from monitor.models.followup import DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BEFORE_DAYS
 
 #: Blank wave rows offered under the existing ones.
 BLANK_WAVES = 2
@@ -110,6 +110,13 @@ ACTIONS = {
     "ticked-email": ("ticked", "new", "email"),
     "all-email": ("filter", "new", "email"),
 }
+
+
+def version_label(survey_id: int, title: str, number: int, audience: str) -> str:
+    """How the plan form offers a published version: the survey's id and title, the version
+    and who answers it, e.g. "#3 Person follow-up, version 2 (for assisted persons)". The id
+    tells apart surveys that share a title."""
+    return f"#{survey_id} {title}, version {number} (for {audience})"
 
 
 class NewPlanForm(PlanForm):

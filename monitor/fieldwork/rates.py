@@ -16,8 +16,8 @@ import pandas as pd
 from sqlalchemy import Select, and_, func, literal, select
 
 from monitor.extensions import db
-from monitor.models import AssistedPerson, FollowUpPlan, PlanWave, Provider, Region
-from surveys.fieldwork_models import INVITATION_STATUSES, Invitation, Response
+from monitor.fieldwork.models import INVITATION_STATUSES, FollowUpPlan, Invitation, PlanWave, Response
+from monitor.models import AssistedPerson, Provider, Region
 from surveys.models import Survey, SurveyVersion
 
 STATUS_LABELS = {

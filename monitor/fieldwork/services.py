@@ -38,36 +38,38 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor import audit
+from monitor import audit, clock
+from monitor.clock import utcnow
 from monitor.extensions import db
+from monitor.fieldwork.models import (
+    DEFAULT_WAVES,
+    DEFAULT_WINDOW_AFTER_DAYS,
+    DEFAULT_WINDOW_BEFORE_DAYS,
+    LIVE_STATUSES,
+    REGENERABLE_STATUSES,
+    FollowUpPlan,
+    Invitation,
+    PlanWave,
+    RespondentSession,
+    Response,
+)
+from monitor.fieldwork.tokens import new_token, token_hash
 from monitor.models import (
     AssistanceEpisode,
     AssistedPerson,
-    FollowUpPlan,
     PersonContact,
-    PlanWave,
     Provider,
     Region,
     TrainingAttendance,
     TrainingSession,
 )
-from monitor.models.accounts import utcnow
-from monitor.models.followup import DEFAULT_WAVES, DEFAULT_WINDOW_AFTER_DAYS, DEFAULT_WINDOW_BEFORE_DAYS
-from surveys.fieldwork_models import Invitation, RespondentSession, Response
 from surveys.models import SurveyVersion
-from surveys.tokens import new_token, token_hash
 
 #: Which registry date a plan hangs on, by the survey's audience. Officer surveys (checklists
 #: filled by staff) are not sent to respondents, so they cannot be planned.
 ANCHOR_BY_AUDIENCE = {"person": "episode_start", "provider": "training_date"}
 ANCHOR_LABELS = {"episode_start": "start of the first assistance episode",
                  "training_date": "date of the first training attended"}
-#: Statuses of a live link: it may still be answered, re-issued or revoked.
-LIVE_STATUSES = ("pending", "opened", "in_progress")
-#: Statuses that expiry leaves alone: the respondent answered or refused, or staff revoked.
-FINAL_STATUSES = ("completed", "declined", "revoked")
-#: Untouched invitations follow the plan when it changes (see ``_untouched``).
-REGENERABLE_STATUSES = ("pending", "expired")
 WAVE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_OFFSET_MONTHS = 120
 MAX_WINDOW_DAYS = 366
@@ -138,8 +140,9 @@ class IssuedLink:
 # --- dates ---------------------------------------------------------------------------------------
 
 def current_date() -> date:
-    """Today, for windows and expiry: one function, so tests can move the clock."""
-    return date.today()
+    """Today, for windows and expiry: the programme's date (see ``monitor.clock``); one
+    function, so tests can move the clock."""
+    return clock.programme_today()
 
 
 def add_months(day: date, months: int) -> date:

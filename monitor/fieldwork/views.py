@@ -19,15 +19,15 @@ from wtforms.fields.choices import SelectChoice
 
 from monitor import audit
 from monitor.auth.access import REGISTRY, allow
+from monitor.clock import utcnow
 from monitor.extensions import db
 from monitor.fieldwork import bp, forms, links, mailer, rates, services, viewer
+from monitor.fieldwork.models import INVITATION_STATUSES, Answer, FollowUpPlan, Invitation, Response
 from monitor.fieldwork.services import FieldworkError, Selection, WaveSpec
-from monitor.models import AssistedPerson, FollowUpPlan, Provider, Region
-from monitor.models.accounts import utcnow
+from monitor.models import AssistedPerson, Provider, Region
 from monitor.pagination import paginate
 from monitor.registry.forms import ConfirmForm, options
 from reports.fieldwork_charts import response_rate_by_wave
-from surveys.fieldwork_models import INVITATION_STATUSES, Answer, Invitation, Response
 from surveys.models import Survey, SurveyVersion
 from surveys.schema import LANGUAGE_NAMES
 
@@ -54,13 +54,13 @@ def _region_choices() -> list[SelectChoice]:
 def _version_choices() -> list[SelectChoice]:
     """Published versions of surveys that respondents answer, newest first per survey."""
     rows = db.session.execute(
-        select(SurveyVersion.id, SurveyVersion.number, Survey.title, Survey.audience)
+        select(SurveyVersion.id, Survey.id, SurveyVersion.number, Survey.title, Survey.audience)
         .join(Survey, Survey.id == SurveyVersion.survey_id)
         .where(SurveyVersion.status == "published", Survey.audience.in_(list(AUDIENCES)))
         .order_by(Survey.title, Survey.id, SurveyVersion.number.desc())).all()
     return options([("", "Choose a survey version")] + [
-        (str(vid), f"{title} — version {number} (for {AUDIENCES[audience]})")
-        for vid, number, title, audience in rows])
+        (str(vid), forms.version_label(sid, title, number, AUDIENCES[audience]))
+        for vid, sid, number, title, audience in rows])
 
 
 def _actor() -> int | None:

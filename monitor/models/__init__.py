@@ -2,7 +2,6 @@
 
 from monitor.models.accounts import Role, User
 from monitor.models.audit import AuditEvent
-from monitor.models.followup import DEFAULT_WAVES, FollowUpPlan, PlanWave
 from monitor.models.registry import (
     AGE_BROAD,
     EXPLOIT_TYPES,
@@ -21,6 +20,7 @@ from monitor.models.registry import (
     TrainingAttendance,
     TrainingSession,
 )
+from monitor.models.staff_session import StaffSession
 from monitor.models.throttle import ThrottleCounter
 
 __all__ = [
@@ -32,16 +32,14 @@ __all__ = [
     "ORGANISATION_KINDS",
     "PROFESSIONS",
     "SERVICES",
-    "DEFAULT_WAVES",
     "AssistanceEpisode",
     "AssistedPerson",
     "AuditEvent",
-    "FollowUpPlan",
     "Organisation",
     "PersonContact",
-    "PlanWave",
     "Provider",
     "Region",
+    "StaffSession",
     "ThrottleCounter",
     "Role",
     "TrainingAttendance",

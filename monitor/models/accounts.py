@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from monitor.clock import utcnow
 from monitor.extensions import db
-
-
-def utcnow() -> datetime:
-    """Timezone-aware now in UTC (stored naive-UTC by SQLite, aware by PostgreSQL)."""
-    return datetime.now(UTC)
 
 
 class Role(enum.StrEnum):
@@ -31,6 +27,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'officer', 'evaluator')", name="role_known"),
+        CheckConstraint("language IS NULL OR language IN ('uk', 'ru', 'en')", name="language_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,15 +35,26 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped on password change or deactivation: every cookie issued before stops working,
-    # without keeping session state in a process.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: The language of this person's pages (uk, ru or en); NULL until the first sign-in sets it
+    #: from the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
+
+    #: The random id of the server-side session (monitor.models.StaffSession) this object was
+    #: loaded or logged in with, for this request only; never stored (the database keeps its
+    #: hash). Set by monitor.auth.sessions.
+    session_id = None
 
     def get_id(self) -> str:
-        """Flask-Login identity: the id and the session version, so old cookies lapse."""
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login identity: the random id of this login's server-side session.
+
+        Raises:
+            RuntimeError: no session was started (log in through ``monitor.auth.sessions.start``).
+        """
+        if not self.session_id:
+            raise RuntimeError("No staff session: start one with monitor.auth.sessions.start.")
+        return self.session_id
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from monitor.clock import utcnow
 from monitor.extensions import db
-from monitor.models.accounts import utcnow
 
 
 class AuditEvent(db.Model):

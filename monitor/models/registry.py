@@ -14,8 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from monitor.clock import utcnow
 from monitor.extensions import db
-from monitor.models.accounts import utcnow
 
 PROFESSIONS: dict[str, str] = {
     "social_worker": "Social worker",

@@ -14,4 +14,17 @@
     } catch (e) { /* the server also ends idle sessions */ }
     window.location.replace(target);
   });
+  /* The pages are sent with Cache-Control: no-store, which keeps them out of the back/forward
+     cache, but some browsers keep such pages there anyway. A page left for that cache is hidden,
+     and one restored from it is asked for again, so that Back after a quick exit shows what the
+     server says now (a neutral page), never the survey as it was. */
+  window.addEventListener("pagehide", function (event) {
+    if (event.persisted) { document.documentElement.hidden = true; }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      document.documentElement.hidden = true;
+      window.location.replace(window.location.href);
+    }
+  });
 })();

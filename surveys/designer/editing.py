@@ -13,11 +13,12 @@ is refused, naming the places that refer to it.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from surveys.expressions import ExpressionError, check, parse
+from surveys.expressions import ExpressionError, Options, check, parse
 from surveys.expressions.tree import Ref, walk
 from surveys.schema import (
     KEY_PATTERN,
@@ -34,6 +35,7 @@ from surveys.schema import (
     Survey,
     Text,
 )
+from surveys.validation import answer_options, question_options
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ class EditError(ValueError):
 
 class NotInSurvey(EditError, LookupError):
     """The section, question or choice list named does not exist in the draft."""
+
+
+#: NaN and Infinity are refused as limits and scores: they mean nothing there, and strict JSON
+#: (what a published definition is stored as) cannot hold them.
+NOT_FINITE = "Enter a number (NaN and Infinity are not numbers here)."
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -205,10 +212,16 @@ def _rename_everywhere(survey: Survey, renames: dict[str, str]) -> None:
 
 
 def check_expression(text: str, keys: Iterable[str], *, allow_current: bool, where: str,
-                     field: str) -> FieldProblem | None:
-    """None when ``text`` is a usable expression here, else the problem with its position."""
+                     field: str, options: Mapping[str, Options] | None = None,
+                     current: str | None = None) -> FieldProblem | None:
+    """None when ``text`` is a usable expression here, else the problem with its position.
+
+    ``options`` (answer key -> its values) and ``current`` (the key ``.`` stands for) let the
+    check refuse a value that a question's choice list does not have.
+    """
     try:
-        check(text, set(keys), allow_current=allow_current, where=where)
+        check(text, set(keys), allow_current=allow_current, where=where, options=options,
+              current=current)
     except ExpressionError as exc:
         message = exc.message + (f" ({exc.hint})" if exc.hint else "")
         return FieldProblem(message, field, exc.position, text)
@@ -251,7 +264,8 @@ def update_section(survey: Survey, key: str, *, new_key: str, title: Text,
     relevant = (relevant or "").strip() or None
     if relevant:
         problem = check_expression(relevant, survey.answer_keys(), allow_current=False,
-                                   where=f"section '{new_key}', relevant", field="relevant")
+                                   where=f"section '{new_key}', relevant", field="relevant",
+                                   options=answer_options(survey))
         if problem:
             problems.append(problem)
     if problems:
@@ -405,8 +419,9 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
 
     Raises:
         NotInSurvey: no such question.
-        EditError: duplicate or malformed keys, an expression that does not parse or refers to
-            an unknown question (with its position), a missing choice list, a bad range.
+        EditError: duplicate or malformed keys, an expression that does not parse, refers to
+            an unknown question or compares one with a value its options do not have (with
+            its position), a missing choice list, a bad range (NaN or Infinity included).
     """
     _, question = find_question(survey, key)
     qtype = QuestionType(edit.type)
@@ -453,12 +468,20 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
     constraint = _expr(edit.constraint) if qtype not in (QuestionType.note,
                                                          QuestionType.calculate) else None
     calculation = _expr(edit.calculation) if qtype == QuestionType.calculate else None
+    # The options too: this question's as the edit leaves it (its type, list and rows).
+    own_keys = {question.key, *(i.key for i in question.items)}
+    options = {k: v for k, v in answer_options(survey).items() if k not in own_keys}
+    options |= question_options(survey, Question(
+        key=new_key, type=qtype,
+        choices=None if (edit.new_list or "").strip() else (edit.choices or "").strip() or None,
+        items=[MatrixItem(key=row.key) for row in rows]))
     for name, text, allow_current in (("relevant", relevant, False),
                                       ("constraint", constraint, True),
                                       ("calculation", calculation, False)):
         if text:
             problem = check_expression(text, keys_after, allow_current=allow_current,
-                                       where=f"{where}, {name}", field=name)
+                                       where=f"{where}, {name}", field=name, options=options,
+                                       current=new_key)
             if problem:
                 problems.append(problem)
             elif name == "relevant" and new_key in _ref_keys(text):
@@ -483,11 +506,14 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
     maximum = edit.maximum if qtype in NUMERIC else None
     if minimum is not None and maximum is not None and minimum > maximum:
         problems.append(FieldProblem("The minimum is larger than the maximum.", "minimum"))
-    if qtype == QuestionType.integer:
-        for name, value in (("minimum", minimum), ("maximum", maximum)):
-            if value is not None and value != int(value):
-                problems.append(FieldProblem("A whole-number question needs a whole-number "
-                                             "limit.", name))
+    for name, value in (("minimum", minimum), ("maximum", maximum)):
+        if value is None:
+            continue
+        if not math.isfinite(value):
+            problems.append(FieldProblem(NOT_FINITE, name))
+        elif qtype == QuestionType.integer and value != int(value):
+            problems.append(FieldProblem("A whole-number question needs a whole-number "
+                                         "limit.", name))
     if problems:
         raise EditError(problems)
 
@@ -557,7 +583,8 @@ def update_choice_list(survey: Survey, name: str, new_name: str,
 
     Raises:
         NotInSurvey: no such list.
-        EditError: the new name is malformed or taken; a value is repeated or holds spaces.
+        EditError: the new name is malformed or taken; a value is repeated or holds spaces;
+            a score is NaN or Infinity.
     """
     choice_list = find_list(survey, name)
     new_name = (new_name or "").strip()
@@ -588,6 +615,8 @@ def update_choice_list(survey: Survey, name: str, new_name: str,
             problems.append(FieldProblem(f"The value {row.value!r} is used twice in this list.",
                                          f"rows-{index}-value"))
         seen.add(row.value)
+        if row.score is not None and not math.isfinite(row.score):
+            problems.append(FieldProblem(NOT_FINITE, f"rows-{index}-score"))
     if problems:
         raise EditError(problems)
     choice_list.choices = [Choice(row.value, row.label, row.score) for _, row in kept]

@@ -6,6 +6,7 @@ Texts are edited per language side by side: a field ``<name>_<lang>`` for each o
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -23,8 +24,9 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from surveys.designer.editing import NOT_FINITE
 from surveys.schema import LANGUAGE_NAMES, LANGUAGES, Audience, QuestionType, Text
 
 LANGUAGE_LABELS = {"uk": "Ukrainian", "ru": "Russian", "en": "English"}
@@ -82,6 +84,13 @@ def _texts(cls, name: str, label: str, area: bool = False, max_length: int = MAX
             render_kw={"lang": lang, **({"rows": rows} if area else {})}))
 
 
+def finite(form, field) -> None:  # noqa: ARG001 (the signature WTForms calls)
+    """Refuse NaN and Infinity: a FloatField reads them from 'nan', 'inf' or '1e999', and
+    neither is a usable limit or score nor valid JSON."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError(NOT_FINITE)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -94,7 +103,14 @@ class RevisionForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """A button and its CSRF token (delete, publish, start a draft)."""
+    """A button and its CSRF token (delete, start a draft)."""
+
+
+class PublishForm(FlaskForm):
+    """The confirmation of publishing: it carries the revision of the draft whose changes the
+    page showed, so that what is published is what the officer saw."""
+
+    revision = HiddenField(validators=[DataRequired()])
 
 
 class MoveForm(FlaskForm):
@@ -191,8 +207,8 @@ class QuestionForm(RevisionForm):
     choices = SelectField("Choice list", choices=[], validate_choice=False)
     new_list = StringField("…or create a new list named", validators=[Optional(), Length(max=64)],
                            render_kw={"spellcheck": "false"})
-    minimum = FloatField("Smallest answer", validators=[Optional()])
-    maximum = FloatField("Largest answer", validators=[Optional()])
+    minimum = FloatField("Smallest answer", validators=[Optional(), finite])
+    maximum = FloatField("Largest answer", validators=[Optional(), finite])
     reverse = BooleanField("Reverse-coded (the scale's scores count backwards for this item)")
     calculation = TextAreaField("Calculation", validators=[Optional(), Length(max=10_000)],
                                 description="e.g. ${income} div ${household}",
@@ -215,7 +231,7 @@ class NewListForm(FlaskForm):
 class ChoiceRowForm(Form):
     value = StringField("Value", validators=[Optional(), Length(max=64)],
                         render_kw={"spellcheck": "false"})
-    score = FloatField("Score", validators=[Optional()])
+    score = FloatField("Score", validators=[Optional(), finite])
 
 
 _texts(ChoiceRowForm, "label", "Label", max_length=1000)

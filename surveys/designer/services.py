@@ -8,6 +8,8 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy import select
+
 from monitor.extensions import db
 from surveys import schema, versions
 from surveys.library import load_instrument
@@ -61,21 +63,49 @@ def create_blank(title: schema.Text, audience: str, actor_id: int | None) -> Sur
 def create_from_library(instrument_id: str, actor_id: int | None) -> Survey:
     """A new survey whose first draft is a copy of a library instrument.
 
+    A second copy of the same instrument is titled "… (2)" in every language (then "(3)" ...),
+    so that lists and pickers can tell the copies apart.
+
     Raises surveys.library.UnknownInstrument.
     """
-    return versions.create_survey(load_instrument(instrument_id), instrument=instrument_id,
-                                  actor_id=actor_id)
+    definition = load_instrument(instrument_id)
+    number = _copy_number(versions.survey_title(definition))
+    if number > 1:
+        definition.title = {lang: f"{text} ({number})" for lang, text in definition.title.items()}
+    return versions.create_survey(definition, instrument=instrument_id, actor_id=actor_id)
 
 
-def publish_draft(survey: Survey, actor_id: int | None) -> tuple[SurveyVersion, list[Problem]]:
+def _copy_number(title: str) -> int:
+    """1 when no survey has ``title``, else the first n > 1 such that "title (n)" is free."""
+    taken = set(db.session.scalars(select(Survey.title).where(
+        Survey.title.startswith(title, autoescape=True))))
+    if title not in taken:
+        return 1
+    number = 2
+    while f"{title} ({number})" in taken:
+        number += 1
+    return number
+
+
+def publish_draft(survey: Survey, actor_id: int | None,
+                  expected_revision: str | None = None) -> tuple[SurveyVersion, list[Problem]]:
     """Publish the survey's draft; returns it and the warnings.
+
+    With ``expected_revision`` (what the confirmation page showed), a draft saved since then
+    is not published: the officer confirmed other changes than these. The row is locked
+    first (on PostgreSQL) so that no save slips in between the check and the publication.
 
     Raises:
         surveys.versions.NoDraft: there is no draft.
+        StaleDraft: the draft changed since ``expected_revision``.
         surveys.validation.SurveyInvalid: the draft has errors.
     """
     draft = versions.draft(survey)
     if draft is None:
         raise versions.NoDraft("There is no draft to publish.")
+    db.session.refresh(draft, with_for_update=True)
+    if expected_revision and revision(draft.definition) != expected_revision:
+        raise StaleDraft("The draft changed after this page showed its changes, so nothing "
+                         "was published. Check the changes below and confirm again.")
     warnings = versions.publish(draft, actor_id=actor_id)
     return draft, warnings

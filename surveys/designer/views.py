@@ -32,7 +32,7 @@ from sqlalchemy.orm import selectinload
 from monitor.auth.access import REGISTRY, allow
 from monitor.extensions import db
 from surveys import rendering, versions
-from surveys.designer import editing, forms, services
+from surveys.designer import changes, editing, forms, services
 from surveys.designer.editing import EditError, NotInSurvey
 from surveys.library import INSTRUMENTS, UnknownInstrument
 from surveys.models import PublishedVersionImmutable, Survey, SurveyVersion
@@ -216,28 +216,19 @@ def create_from_library():
 
 # --- one survey: versions, publishing, history -----------------------------------------------
 
-def _survey_page(survey: Survey, publish_problems=None, status: int = 200):
-    versions_ = list(survey.versions)
-    draft = versions.draft(survey)
-    latest = versions.latest_published(survey)
-    warnings = []
-    if latest is not None:
-        definition = latest.schema()
-        warnings = [p for p in validate(definition) if p.severity == "warning"]
-    problems = None
-    if publish_problems is not None and draft is not None:
-        definition = draft.schema()
-        problems = [(p, _problem_link(survey.id, definition, p)) for p in publish_problems]
-    return render_template("surveys/designer/survey.html", survey=survey, versions=versions_,
-                           draft=draft, latest=latest, warnings=warnings, problems=problems,
-                           confirm=forms.ConfirmForm(), audiences=forms.AUDIENCES,
-                           languages=LANGUAGES, language_names=LANGUAGE_NAMES), status
-
-
 @bp.route("/<int:survey_id>")
 @allow(*REGISTRY)
 def survey(survey_id: int):
-    return _survey_page(_survey(survey_id))
+    survey = _survey(survey_id)
+    latest = versions.latest_published(survey)
+    warnings = []
+    if latest is not None:
+        warnings = [p for p in validate(latest.schema()) if p.severity == "warning"]
+    return render_template("surveys/designer/survey.html", survey=survey,
+                           versions=list(survey.versions), draft=versions.draft(survey),
+                           latest=latest, warnings=warnings, confirm=forms.ConfirmForm(),
+                           audiences=forms.AUDIENCES, languages=LANGUAGES,
+                           language_names=LANGUAGE_NAMES)
 
 
 @bp.route("/<int:survey_id>/draft/start", methods=["POST"])
@@ -252,20 +243,48 @@ def start_draft(survey_id: int):
     return redirect(url_for("designer.draft", survey_id=survey.id))
 
 
-@bp.route("/<int:survey_id>/draft/publish", methods=["POST"])
+def _publish_page(survey: Survey, draft: SurveyVersion, form: forms.PublishForm | None = None,
+                  problems: list[Problem] | None = None, general: list[str] | None = None,
+                  status: int = 200):
+    """The confirmation: what publishing the draft changes, what blocks it, the button."""
+    definition = draft.schema()
+    latest = versions.latest_published(survey)
+    if problems is None:
+        problems = validate(definition) + versions.json_problems(draft.definition)
+    form = form or forms.PublishForm(formdata=None)
+    form.revision.data = services.revision(draft.definition)  # confirm what is shown now
+    return render_template(
+        "surveys/designer/publish.html", survey=survey, draft=draft, latest=latest, form=form,
+        changes=changes.compare(latest.schema() if latest else None, definition),
+        definition=definition, general=general or [],
+        problems=[(p, _problem_link(survey.id, definition, p)) for p in problems]), status
+
+
+@bp.route("/<int:survey_id>/draft/publish", methods=["GET", "POST"])
 @allow(*REGISTRY)
 def publish(survey_id: int):
-    survey = _survey(survey_id)
-    if not forms.ConfirmForm().validate_on_submit():
+    """GET: what publishing changes, and the button to confirm; POST: publish."""
+    survey, draft = _draft(survey_id)
+    if request.method == "GET":
+        return _publish_page(survey, draft)
+    form = forms.PublishForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        version, warnings = services.publish_draft(survey, _actor())
+        version, warnings = services.publish_draft(survey, _actor(), form.revision.data)
     except versions.NoDraft:
+        db.session.rollback()
         flash("There is no draft to publish.", "warning")
         return redirect(url_for("designer.survey", survey_id=survey.id))
+    except services.StaleDraft as exc:
+        db.session.rollback()
+        return _publish_page(survey, draft, form, general=[str(exc)], status=409)
     except SurveyInvalid as exc:
         db.session.rollback()
-        return _survey_page(survey, exc.problems, 422)
+        n = len(exc.problems)
+        return _publish_page(survey, draft, form, problems=exc.problems, status=422, general=[
+            f"The draft was not published: {n} error{'s' if n != 1 else ''} must be fixed "
+            "first."])
     db.session.commit()
     message = f"Version {version.number} published."
     if warnings:

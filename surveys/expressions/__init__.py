@@ -109,11 +109,12 @@ API
   ``parse(to_text(t)) == t``);
 * :func:`evaluate`, :func:`evaluate_bool`; :func:`to_string`, :func:`to_number`,
   :func:`to_boolean` (to store or show a calculated value use :func:`to_string`);
-* :func:`check` (design-time validation against the known questions) and :func:`find_cycle`
-  (for calculations that depend on each other).
+* :func:`check` (design-time validation against the known questions and, given their
+  :class:`Options`, the values their answers can take) and :func:`find_cycle` (for
+  calculations that depend on each other).
 """
 
-from .design import check, find_cycle
+from .design import Options, check, find_cycle
 from .evaluator import evaluate, evaluate_bool
 from .parser import MAX_DEPTH, MAX_LENGTH, MAX_NESTING, parse, parse_cached
 from .tree import (
@@ -147,6 +148,7 @@ __all__ = [
     "ExpressionError",
     "Negate",
     "Number",
+    "Options",
     "Ref",
     "String",
     "Value",

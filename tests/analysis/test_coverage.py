@@ -12,6 +12,9 @@ import pytest
 
 from analysis import estimate_effect
 
+# Hundreds of fits per test: `make test` runs them, `make test-fast` leaves them out.
+pytestmark = pytest.mark.slow
+
 N_SIMS = 200
 TRUE_EFFECT = 0.5
 TRUE_LOG_ODDS = 0.7

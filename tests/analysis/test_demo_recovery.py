@@ -119,6 +119,7 @@ def _mc_error(rows: pd.DataFrame) -> float:
     return float(rows["estimate"].std(ddof=1) / math.sqrt(len(rows)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", ["mixed", "ipw"])
 def test_the_interval_covers_the_built_in_effect_in_at_least_45_of_50_seeds(recovery, setup):
     rows = _of(recovery, setup)
@@ -129,6 +130,7 @@ def test_the_interval_covers_the_built_in_effect_in_at_least_45_of_50_seeds(reco
     assert _covered(rows) >= MIN_COVERED, (setup, _covered(rows))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", ["mixed", "ipw"])
 def test_the_mean_estimate_is_near_the_truth(recovery, setup):
     rows = _of(recovery, setup)
@@ -136,6 +138,7 @@ def test_the_mean_estimate_is_near_the_truth(recovery, setup):
     assert abs(mean - TRUTH) < MEAN_TOLERANCE, (setup, mean, _mc_error(rows))
 
 
+@pytest.mark.slow
 def test_the_unadjusted_difference_is_biased_as_the_truth_says(recovery):
     naive = _of(recovery, "diff")
     # The truth: exposed persons would have scored lower untrained (bigger caseloads, the

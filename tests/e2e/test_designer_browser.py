@@ -1,6 +1,7 @@
 """The survey designer in a real browser: an officer creates the library instruments, edits,
 translates, previews each in Ukrainian, Russian and English on a phone and a desktop, and
-publishes. Screenshots land in tests/e2e/screenshots/designer-*.png."""
+publishes after a confirmation that lists what changes. Screenshots land in
+tests/e2e/screenshots/designer-*.png."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from monitor.extensions import db
+from surveys import versions
 from surveys.library import INSTRUMENTS
 from surveys.models import Survey
 from surveys.rendering import UI
+from surveys.schema import Question, Section
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.conftest import DESKTOP, PHONE, shot
 
@@ -98,7 +101,7 @@ def test_officer_designs_previews_and_publishes(live_server, page_factory, facto
         desk.goto(f"{live_server}/surveys/new")
         desk.get_by_role("button", name=f"Use “{instrument.title['en']}”").click()
         desk.wait_for_url(re.compile(r".*/surveys/\d+$"))
-        expect(desk.get_by_role("button", name="Publish draft")).to_be_visible()
+        expect(desk.get_by_role("link", name="Publish draft…")).to_be_visible()
     desk.goto(f"{live_server}/surveys")
     for instrument in INSTRUMENTS.values():
         expect(desk.get_by_role("link", name=instrument.title["en"])).to_be_visible()
@@ -168,15 +171,64 @@ def test_officer_designs_previews_and_publishes(live_server, page_factory, facto
     phone.get_by_role("button", name="Українська").click()
     expect(phone.get_by_text(UI["uk"]["preview"])).to_be_visible()
 
-    # Publishing: the library instruments publish; an incomplete survey lists its problems.
-    for instrument, sid in surveys.items():
+    # Publishing asks first: the confirmation says it is the first version, then publishes.
+    phone = page_factory(PHONE)
+    log_in(phone, live_server, officer.email)
+    for number, (instrument, sid) in enumerate(surveys.items()):
         desk.goto(f"{live_server}/surveys/{sid}")
-        desk.get_by_role("button", name="Publish draft").click()
+        desk.get_by_role("link", name="Publish draft…").click()
+        expect(desk.get_by_role("heading", name="Publish version 1?")).to_be_visible()
+        expect(desk.get_by_text("first version")).to_be_visible()
+        if number == 0:
+            assert no_horizontal_scroll(desk)
+            shot(desk, "designer-publish-first-desktop")
+            phone.goto(desk.url)
+            assert no_horizontal_scroll(phone)
+            shot(phone, "designer-publish-first-phone")
+        desk.get_by_role("button", name="Publish version 1").click()
         expect(desk.get_by_text("Version 1 published."), instrument).to_be_visible()
     shot(desk, "designer-published-desktop")
+
+    # A second version: the confirmation lists what changes from version 1.
+    sid = surveys["person_followup"]
+    desk.goto(f"{live_server}/surveys/{sid}")
     desk.get_by_role("button", name="Edit: start a new draft").click()
     expect(desk.get_by_role("heading", name="Draft version 2")).to_be_visible()
+    desk.goto(f"{live_server}/surveys/{sid}/draft/questions/comments")
+    desk.get_by_label("Label (English)").fill("Is there anything else you want to tell us?")
+    desk.get_by_label("An answer is required").check()
+    desk.get_by_role("button", name="Save question").click()
+    expect(desk.get_by_text("Question comments saved.")).to_be_visible()
+    # ... and, as other edits would, a question removed and a page with a question added.
+    db.session.expire_all()
+    draft = versions.draft(db.session.get(Survey, sid))
+    changed = draft.schema()
+    closing = changed.sections[-1]
+    closing.questions = [q for q in closing.questions if q.key != "thanks"]
+    changed.sections.insert(-1, Section("follow_up_contact", {
+        "uk": "Подальший зв'язок", "ru": "Дальнейшая связь", "en": "Further contact"},
+        questions=[Question("may_contact", "yes_no", {
+            "uk": "Чи можемо ми зв'язатися з вами ще раз?",
+            "ru": "Можем ли мы связаться с вами ещё раз?",
+            "en": "May we contact you again?"})]))
+    versions.save_draft(draft, changed)
+    db.session.commit()
+    desk.goto(f"{live_server}/surveys/{sid}/draft")
+    desk.get_by_role("link", name="Publish…").click()
+    expect(desk.get_by_role("heading", name="Publish version 2?")).to_be_visible()
+    expect(desk.get_by_text("What changes from version 1")).to_be_visible()
+    expect(desk.locator(".change-added code", has_text="may_contact")).to_be_visible()
+    expect(desk.locator(".change-removed code", has_text="thanks")).to_be_visible()
+    expect(desk.locator(".change-changed code", has_text="comments")).to_be_visible()
+    assert no_horizontal_scroll(desk)
+    shot(desk, "designer-publish-changes-desktop")
+    phone.goto(desk.url)
+    assert no_horizontal_scroll(phone)
+    shot(phone, "designer-publish-changes-phone")
+    desk.get_by_role("button", name="Publish version 2").click()
+    expect(desk.get_by_text("Version 2 published.")).to_be_visible()
 
+    # An incomplete survey: the confirmation lists what blocks publishing, with no button.
     desk.goto(f"{live_server}/surveys/new")
     desk.get_by_label("Title (English)").fill("Incomplete survey")
     desk.get_by_role("button", name="Create blank survey").click()
@@ -185,21 +237,20 @@ def test_officer_designs_previews_and_publishes(live_server, page_factory, facto
     desk.get_by_label("New question in this section").select_option("select_one")
     desk.get_by_role("button", name="Add question").click()
     desk.get_by_role("link", name="Versions").click()
-    desk.get_by_role("button", name="Publish draft").click()
-    expect(desk.get_by_text("The draft was not published")).to_be_visible()
+    desk.get_by_role("link", name="Publish draft…").click()
+    expect(desk.get_by_role("heading", name="What blocks publishing")).to_be_visible()
+    expect(desk.get_by_role("button", name="Publish version 1")).to_have_count(0)
     expect(desk.get_by_role("link", name="question 'q1'").first).to_be_visible()
     assert no_horizontal_scroll(desk)
     shot(desk, "designer-publish-problems-desktop")
+    problems_url = desk.url
     desk.get_by_role("link", name="question 'q1'").first.click()
     expect(desk.get_by_role("heading", name=re.compile("Question q1"))).to_be_visible()
     desk.get_by_role("link", name="Translations").click()
     assert desk.locator("td.missing").count() >= 3  # the title in uk and ru, the label
     shot(desk, "designer-translations-missing-desktop")
 
-    for viewport_name in ("phone",):
-        page = page_factory(PHONE)
-        log_in(page, live_server, officer.email)
-        page.goto(desk.url.split("/draft")[0])
-        page.get_by_role("button", name="Publish draft").click()
-        assert no_horizontal_scroll(page)
-        shot(page, f"designer-publish-problems-{viewport_name}")
+    phone.goto(problems_url)
+    expect(phone.get_by_role("heading", name="What blocks publishing")).to_be_visible()
+    assert no_horizontal_scroll(phone)
+    shot(phone, "designer-publish-problems-phone")

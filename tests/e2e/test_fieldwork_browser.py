@@ -14,11 +14,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from monitor.extensions import db
-from monitor.models import FollowUpPlan
+from monitor.fieldwork.models import Answer, FollowUpPlan, Invitation, Response
+from monitor.fieldwork.tokens import token_hash
 from surveys import versions
-from surveys.fieldwork_models import Answer, Invitation, Response
 from surveys.library import load_instrument
-from surveys.tokens import token_hash
 from tests.e2e.conftest import DESKTOP, PHONE, shot
 from tests.e2e.test_designer_browser import log_in, no_horizontal_scroll
 

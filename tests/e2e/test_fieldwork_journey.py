@@ -15,10 +15,10 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import Response
+from monitor.fieldwork.models import Response
 from tests.e2e.conftest import DESKTOP, PHONE, shot
 from tests.e2e.test_designer_browser import log_in
-from tests.surveys.respondent_support import make_version
+from tests.monitor.respondent_support import make_version
 
 pytestmark = pytest.mark.e2e
 

@@ -13,10 +13,10 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import Answer, RespondentSession, Response
+from monitor.fieldwork.models import Answer, RespondentSession, Response
 from surveys.schema import LANGUAGE_NAMES
 from tests.e2e.conftest import PHONE, shot
-from tests.surveys.respondent_support import invitation_of, make_link, make_version, response_of
+from tests.monitor.respondent_support import invitation_of, make_link, make_version, response_of
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +36,8 @@ def phone(browser, console_errors):
     site is answered locally (the test machine has no internet)."""
     contexts = []
 
-    def _new(javascript: bool = True):
-        context = browser.new_context(viewport=PHONE, locale="uk-UA",
+    def _new(javascript: bool = True, locale: str = "uk-UA"):
+        context = browser.new_context(viewport=PHONE, locale=locale,
                                       java_script_enabled=javascript, is_mobile=True,
                                       has_touch=True)
         context.route("https://www.google.com/**", lambda route: route.fulfill(
@@ -253,9 +253,58 @@ def test_quick_exit_leaves_and_ends_the_session(live_server, phone, factory, jav
     assert db.session.scalar(select(RespondentSession.ended_at)) is not None
     # Back does not return to the survey: nothing of it is shown.
     page.goto(f"{live_server}/r/s/about")
-    assert page.url == f"{live_server}/r/notice/ended"
+    assert page.url == f"{live_server}/r/notice/unavailable"
     assert not page.get_by_text("How old are you").count()
     shot(page, f"respondent-after-exit-{'js' if javascript else 'nojs'}-uk")
+    assert console_errors == []
+
+
+#: What the page Back shows after a quick exit says, in the language the respondent used.
+UNAVAILABLE = {"uk": ("Сторінка недоступна", "Ця сторінка недоступна"),
+               "ru": ("Страница недоступна", "Эта страница недоступна")}
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("lang", ["uk", "ru"])
+def test_back_after_quick_exit_shows_a_neutral_page_in_the_respondents_language(
+        live_server, phone, factory, javascript, lang, console_errors):
+    """On a phone set to English, a respondent answering in Ukrainian (the survey's language)
+    or Russian quick-exits; Back shows a page that names no survey, in their language."""
+    link = make_link(factory)
+    page = phone(javascript=javascript, locale="en-GB")
+    page.goto(f"{live_server}/r/{link.token}")
+    if lang != "uk":
+        switch(page, lang)
+    page.locator("button[value='yes']").click()
+    page.wait_for_url(f"{live_server}/r/s/about")
+    if javascript:
+        # A page the browser restores from its back/forward cache is asked for again.
+        with page.expect_navigation():
+            page.evaluate("window.restored = 1; window.dispatchEvent("
+                          "new PageTransitionEvent('pageshow', {persisted: true}))")
+        assert page.evaluate("window.restored") is None
+        assert page.url == f"{live_server}/r/s/about"
+    page.locator("#q-age").fill("30")
+    page.locator("a.quick-exit").click()
+    page.wait_for_url(EXIT_URL)
+    page.wait_for_timeout(300)  # with JavaScript the exit's request may still be on its way
+    title, heading = UNAVAILABLE[lang]
+    for _ in range(2):  # Back to the survey's pages, then further back
+        page.go_back()
+        page.wait_for_load_state()
+        if not page.url.startswith(live_server):
+            break
+        shown = page.locator("body").inner_text().lower()
+        assert not any(word in shown for word in ("survey", "опитуван", "опрос", "follow-up",
+                                                  "how old", "відповід", "ответ")), shown
+        assert page.locator("html").get_attribute("lang") == lang
+        assert page.title() == title
+        assert page.locator("h1").inner_text() == heading
+        assert page.url == f"{live_server}/r/notice/unavailable"  # the page's key is gone too
+    shot(page, f"respondent-back-after-exit-{'js' if javascript else 'nojs'}-{lang}")
+    # Opening the link again, the respondent finds the survey where they left it.
+    page.goto(f"{live_server}/r/{link.token}")
+    assert page.url == f"{live_server}/r/s/about"
     assert console_errors == []
 
 

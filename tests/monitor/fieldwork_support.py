@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from monitor.extensions import db
 from monitor.fieldwork import services
+from monitor.fieldwork.models import Answer, Invitation, Response
 from monitor.fieldwork.services import WaveSpec
 from surveys import versions
-from surveys.fieldwork_models import Answer, Invitation, Response
 from surveys.models import SurveyVersion
 from tests.surveys.factories import simple_survey
 

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from monitor.auth.access import rule_access
+from tests.conftest import TEST_PASSWORD, make_app
 
 ANON, ADMIN, OFFICER, EVALUATOR = "anonymous", "admin", "officer", "evaluator"
 STAFF = {ADMIN, OFFICER, EVALUATOR}
@@ -21,6 +22,8 @@ POLICY: list[tuple[str, set[str] | str]] = [
     (r"^static$", "public"),
     (r"^auth\.login$", "public"),
     (r"^auth\.logout$", STAFF),
+    (r"^auth\.password$", STAFF),
+    (r"^auth\.language$", STAFF),
     (r"^home\.index$", STAFF),
     # Evaluators never reach the registry or its raw data, imports included.
     (r"^registry\.", REGISTRY),
@@ -66,11 +69,16 @@ def test_every_endpoint_declares_the_expected_access(app):
             assert set(actual) == expected, f"{rule.endpoint}: {sorted(actual)} != {sorted(expected)}"
 
 
-def test_undecorated_view_is_refused_to_everybody(app, client, login):
+def test_undecorated_view_is_refused_to_everybody(database_url, app, factory):
     """Deny by default: a view without @public or @allow is 403 even for an admin."""
-    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    # An app of its own: the shared one must not keep the extra route (nor can it take one
+    # once it has served a request).
+    own = make_app(database_url)
+    own.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    client = own.test_client()
     assert client.get("/forgotten").status_code == 302  # anonymous: off to the login page
-    login("admin")
+    admin = factory.user("admin")
+    client.post("/login", data={"email": admin.email, "password": TEST_PASSWORD})
     assert client.get("/forgotten").status_code == 403
 
 

@@ -9,11 +9,10 @@ import pytest
 
 from monitor.analytic_dataset import DatasetError, build_dataset
 from monitor.extensions import db
-from monitor.models import FollowUpPlan, PlanWave
+from monitor.fieldwork.models import Answer, FollowUpPlan, Invitation, PlanWave, Response
+from monitor.fieldwork.tokens import new_token, token_hash
 from surveys import versions
-from surveys.fieldwork_models import Answer, Invitation, Response
 from surveys.library import load_instrument
-from surveys.tokens import new_token, token_hash
 
 WHO5_ALL = {f"who5_{i}": "all_of_the_time" for i in range(1, 6)}
 

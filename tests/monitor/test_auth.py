@@ -37,14 +37,6 @@ def test_deactivated_user_cannot_log_in(client, factory):
     assert client.get("/").status_code == 302
 
 
-def test_bumping_session_version_ends_existing_sessions(client, login):
-    user = login("officer")
-    assert client.get("/").status_code == 200
-    user.session_version += 1
-    db.session.commit()
-    assert client.get("/").status_code == 302
-
-
 def test_logout_needs_post_and_ends_session(client, login):
     login("evaluator")
     assert client.get("/logout").status_code == 405

@@ -106,3 +106,18 @@ def test_client_address_comes_from_the_proxy_only_when_told_to_trust_it(database
 def test_trusted_proxies_must_be_a_small_whole_number(tmp_path):
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         load_config(str(tmp_path), {"SECRET_KEY": "x", "TRUSTED_PROXIES": "yes"})
+
+
+def test_staff_session_limits_default_to_30_minutes_and_8_hours_and_are_checked(monkeypatch,
+                                                                               tmp_path):
+    monkeypatch.delenv("STAFF_SESSION_IDLE_MINUTES", raising=False)
+    monkeypatch.delenv("STAFF_SESSION_MAX_HOURS", raising=False)
+    cfg = load_config(str(tmp_path), {"SECRET_KEY": "x"})
+    assert (cfg["STAFF_SESSION_IDLE_MINUTES"], cfg["STAFF_SESSION_MAX_HOURS"]) == (30, 8)
+    monkeypatch.setenv("STAFF_SESSION_IDLE_MINUTES", "15")
+    assert load_config(str(tmp_path), {"SECRET_KEY": "x"})["STAFF_SESSION_IDLE_MINUTES"] == 15
+    for bad in ({"STAFF_SESSION_IDLE_MINUTES": "0"}, {"STAFF_SESSION_IDLE_MINUTES": "soon"},
+                {"STAFF_SESSION_MAX_HOURS": "0"}, {"STAFF_SESSION_MAX_HOURS": "72"},
+                {"STAFF_SESSION_IDLE_MINUTES": "600", "STAFF_SESSION_MAX_HOURS": "8"}):
+        with pytest.raises(ConfigError, match="STAFF_SESSION"):
+            load_config(str(tmp_path), {"SECRET_KEY": "x", **bad})

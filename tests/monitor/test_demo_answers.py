@@ -32,22 +32,13 @@ from monitor.demo import (
 from monitor.demo.fieldwork import INSTRUMENTS, TRYOUT_PLAN_ID
 from monitor.exposure import exposure_frame
 from monitor.extensions import db
-from monitor.models import (
-    AssistanceEpisode,
-    AssistedPerson,
-    FollowUpPlan,
-    PlanWave,
-    Provider,
-    Region,
-    TrainingAttendance,
-    TrainingSession,
-)
+from monitor.fieldwork.models import Answer, FollowUpPlan, Invitation, PlanWave, Response
+from monitor.fieldwork.tokens import token_hash
+from monitor.models import AssistanceEpisode, AssistedPerson, Provider, Region, TrainingAttendance, TrainingSession
 from surveys.expressions import evaluate_bool
-from surveys.fieldwork_models import Answer, Invitation, Response
 from surveys.models import Survey, SurveyVersion
 from surveys.rendering import settle, visible_questions
 from surveys.schema import QuestionType
-from surveys.tokens import token_hash
 
 AS_OF = REFERRALS.as_of
 WHO5 = [f"who5_{k}" for k in range(1, 6)]

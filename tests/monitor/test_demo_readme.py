@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from monitor.demo.fieldwork import TRYOUT_PLAN_ID
 from monitor.extensions import db
-from surveys.fieldwork_models import Invitation
+from monitor.fieldwork.models import Invitation
+from monitor.fieldwork.tokens import token_hash
 from surveys.models import Survey
-from surveys.tokens import token_hash
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from monitor.config import ConfigError, load_config
 from monitor.extensions import db
 from monitor.fieldwork.services import WaveSpec
+from monitor.fieldwork.tokens import token_hash
 from monitor.models import AssistedPerson, AuditEvent, PersonContact
-from surveys.tokens import token_hash
 from tests.monitor.fieldwork_support import invitations, plan_for, publish
 
 TODAY = date.today()

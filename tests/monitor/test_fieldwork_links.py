@@ -12,14 +12,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from monitor.clock import utcnow
 from monitor.extensions import db
 from monitor.fieldwork import services
 from monitor.fieldwork.links import to_csv
+from monitor.fieldwork.models import Invitation, RespondentSession
 from monitor.fieldwork.services import WaveSpec
+from monitor.fieldwork.tokens import token_hash
 from monitor.models import AuditEvent, Region
-from monitor.models.accounts import utcnow
-from surveys.fieldwork_models import Invitation, RespondentSession
-from surveys.tokens import token_hash
 from tests.monitor.fieldwork_support import answer, invitations, plan_for, publish
 
 TODAY = date.today()

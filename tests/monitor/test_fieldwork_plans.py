@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from monitor.extensions import db
 from monitor.fieldwork import services
+from monitor.fieldwork.models import FollowUpPlan, Invitation
 from monitor.fieldwork.services import FieldworkError, WaveSpec, add_months
-from monitor.models import AuditEvent, FollowUpPlan
-from surveys.fieldwork_models import Invitation
+from monitor.models import AuditEvent
+from surveys import versions
 from tests.monitor.fieldwork_support import TODAY, answer, invitations, plan_for, publish
 
 
@@ -345,6 +346,26 @@ def test_officer_creates_a_plan_through_the_form(app, client, login, factory):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Plan created: 2 invitations created" in page
     assert "Persons 2030" in page
+
+
+def test_the_version_picker_names_the_survey_by_id_and_version(app, client, login):
+    """Two surveys may share a title (two copies of a library instrument): the picker tells
+    them, and their versions, apart by the survey's id."""
+    login("officer")
+    first, second = publish("person"), publish("provider")
+    newer = versions.start_draft(second.survey)
+    versions.publish(newer)
+    db.session.commit()
+    page = client.get("/fieldwork/plans/new").get_data(as_text=True)
+    choices = re.search(r'<select[^>]*id="survey_version_id".*?</select>', page, re.S).group(0)
+    offered = dict(re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)</option>', choices))
+    title = first.survey.title
+    assert title == second.survey.title
+    assert offered == {
+        str(first.id): f"#{first.survey_id} {title}, version 1 (for assisted persons)",
+        str(newer.id): f"#{second.survey_id} {title}, version 2 (for providers)",
+        str(second.id): f"#{second.survey_id} {title}, version 1 (for providers)",
+    }
 
 
 def test_the_form_refuses_a_draft_and_bad_waves(app, client, login):

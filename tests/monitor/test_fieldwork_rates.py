@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from monitor.extensions import db
 from monitor.fieldwork import rates, services, viewer
+from monitor.fieldwork.models import Invitation
 from monitor.fieldwork.services import WaveSpec
 from monitor.models import AuditEvent
-from surveys.fieldwork_models import Invitation
 from surveys.schema import Choice, ChoiceList, MatrixItem, Question, Section, Survey
 from tests.monitor.fieldwork_support import answer, invitations, plan_for, publish
 from tests.surveys.factories import tri

@@ -9,8 +9,8 @@ import threading
 from sqlalchemy import func, select
 
 from monitor.extensions import db
-from surveys.fieldwork_models import Response
-from tests.surveys.respondent_support import consent, invitation_of, make_link, open_link
+from monitor.fieldwork.models import Response
+from tests.monitor.respondent_support import consent, invitation_of, make_link, open_link
 
 PARALLEL = 10
 

@@ -10,11 +10,11 @@ import re
 from sqlalchemy import select
 
 from monitor.extensions import db
+from monitor.fieldwork.models import Answer
+from monitor.fieldwork.respondent import inputs
 from surveys import rendering
-from surveys.fieldwork_models import Answer
-from surveys.respondent import inputs
 from tests.conftest import _empty_tables, make_app
-from tests.surveys.respondent_support import (
+from tests.monitor.respondent_support import (
     consent,
     csrf_token,
     make_link,

@@ -22,6 +22,7 @@ from surveys.expressions import (
     ExpressionError,
     Negate,
     Number,
+    Options,
     Ref,
     String,
     check,
@@ -793,6 +794,87 @@ def test_check_names_the_place_of_syntax_errors():
 def test_check_accepts_any_collection_of_keys():
     for keys in (set(KEYS), frozenset(KEYS), tuple(KEYS), dict.fromkeys(KEYS), iter(KEYS)):
         check("${dob} < today()", keys, allow_current=False, where="w")
+
+
+OPTIONS = {
+    "housing": Options(("own", "shelter", "other")),
+    "services": Options(("legal", "medical", "housing", "none"), multiple=True),
+    "consent": Options(("yes", "no")),
+}
+OPTION_KEYS = [*KEYS, "housing"]
+
+
+def _option_error(text: str, current: str | None = None) -> ExpressionError:
+    with pytest.raises(ExpressionError) as caught:
+        check(text, OPTION_KEYS, allow_current=True, where="question 'q', relevant",
+              options=OPTIONS, current=current)
+    return caught.value
+
+
+@pytest.mark.parametrize("text", [
+    "${housing} = 'shelterr'",
+    "'shelterr' = ${housing}",
+    "${housing} != 'shelterr'",
+    "selected(${housing}, 'shelterr')",
+    "${age} > 3 and (${housing} = 'own' or ${housing} = 'shelterr')",
+])
+def test_check_refuses_a_value_a_select_one_does_not_have(text):
+    error = _option_error(text)
+    position = text.index("shelterr")  # inside the quotes, where the value is written
+    assert error.message == f"'shelterr' is not an option of question 'housing' at position {position}"
+    assert error.position == position and text[position:].startswith("shelterr")
+    assert error.hint == "did you mean 'shelter'?"
+    assert str(error) == (f"question 'q', relevant: 'shelterr' is not an option of question "
+                          f"'housing' at position {position} (did you mean 'shelter'?)")
+
+
+@pytest.mark.parametrize("text, value, close", [
+    ("selected(${services}, 'medicall')", "medicall", "medical"),
+    ("${services} = 'medicall'", "medicall", "medical"),
+    ("${services} != 'legal medicall'", "medicall", "medical"),
+    ("'legall housing' = ${services}", "legall", "legal"),
+    ("${consent} = 'yse'", "yse", "yes"),
+])
+def test_check_refuses_a_value_a_select_multiple_or_yes_no_does_not_have(text, value, close):
+    error = _option_error(text)
+    assert error.position == text.index(value)
+    assert f"'{value}' is not an option of question" in error.message
+    assert error.hint == f"did you mean '{close}'?"
+
+
+def test_check_refuses_a_value_of_the_current_question_in_a_constraint():
+    text = "not(selected(., 'nonne') and count-selected(.) > 1)"
+    error = _option_error(text, current="services")
+    assert error.message == ("'nonne' is not an option of this question at position "
+                             f"{text.index('nonne')}")
+    assert error.hint == "did you mean 'none'?"
+
+
+def test_check_lists_the_options_when_none_is_close():
+    error = _option_error("${housing} = 'zzz'")
+    assert error.hint == "the options are 'own', 'shelter', 'other'"
+
+
+def test_check_accepts_the_options_the_empty_string_and_free_answers():
+    for text in ("${housing} = 'shelter'", "'other' != ${housing}", "${housing} = ''",
+                 "${housing} != \"\"", "selected(${services}, 'none')",
+                 "${services} = 'legal medical'", "${services} = ''", "${consent} = 'no'",
+                 "${age} = 'anything'", "${dob} != 'x'", "${housing} = ${consent}",
+                 "${housing} > 'zzz'", "contains(${housing}, 'shel')", "${housing} = 1"):
+        check(text, OPTION_KEYS, allow_current=False, where="w", options=OPTIONS)
+    # '.' of a question without options, or with no question named, is not checked.
+    check(". = 'zzz'", OPTION_KEYS, allow_current=True, where="w", options=OPTIONS,
+          current="age")
+    check(". = 'zzz'", OPTION_KEYS, allow_current=True, where="w", options=OPTIONS)
+    # Without options nothing but the keys is checked, as before.
+    check("${housing} = 'zzz'", OPTION_KEYS, allow_current=False, where="w")
+
+
+def test_check_reports_an_unknown_question_before_a_later_unknown_option():
+    error = _option_error("${agee} > 1 and ${housing} = 'shelterr'")
+    assert error.message == "unknown question 'agee' at position 2"
+    error = _option_error("${housing} = 'shelterr' and ${agee} > 1")
+    assert error.message.startswith("'shelterr' is not an option")
 
 
 # --- find_cycle ----------------------------------------------------------------------------

@@ -263,7 +263,7 @@ def test_the_template_draws_labels_fieldsets_and_the_error_summary(ctx):
     form = build_form(survey, survey.sections[0], "uk", formdata=MultiDict([("people", "x")]))
     form.validate()
     html = render_template_string(
-        '{% from "surveys/respondent/_section.html" import section %}{{ section(form) }}',
+        '{% from "surveys/rendering/_section.html" import section %}{{ section(form) }}',
         form=form)
     assert 'class="error-summary"' in html and 'href="#q-people"' in html
     assert 'href="#q-agreed-0"' in html

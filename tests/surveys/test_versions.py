@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DatabaseError
@@ -9,8 +11,8 @@ from sqlalchemy.exc import DatabaseError
 from monitor.extensions import db
 from surveys import versions
 from surveys.models import PublishedVersionImmutable, SurveyVersion
-from surveys.schema import Question
-from surveys.validation import SurveyInvalid
+from surveys.schema import Question, Score
+from surveys.validation import SurveyInvalid, validate
 from tests.surveys.factories import simple_survey, tri
 
 
@@ -125,3 +127,56 @@ def test_diff_names_added_removed_and_changed_keys():
     assert result.removed == ["housing_other"]
     assert result.changed == ["age", "housing"]
     assert versions.diff(old, simple_survey()).empty
+
+
+@pytest.mark.parametrize("where, path", [
+    (lambda d: d["sections"][1]["questions"][0].update(minimum=float("nan")),
+     "sections[1].questions[0].minimum"),
+    (lambda d: d["sections"][1]["questions"][0].update(maximum=float("inf")),
+     "sections[1].questions[0].maximum"),
+    (lambda d: d["choice_lists"]["housing"]["choices"][0].update(score=float("-inf")),
+     "choice_lists.housing.choices[0].score"),
+])
+def test_publishing_refuses_a_definition_that_is_not_strict_json(app, where, path):
+    """JSON has no NaN or Infinity: a definition holding one is refused with a message that
+    says where, and stays a draft (on PostgreSQL it could not even be stored)."""
+    survey = versions.create_survey(simple_survey())
+    db.session.commit()
+    version = versions.draft(survey)
+    definition = copy.deepcopy(version.definition)
+    where(definition)
+    version.definition = definition  # as a draft written before NaN was refused holds it
+    with pytest.raises(SurveyInvalid) as caught:
+        versions.publish(version)
+    messages = [str(p) for p in caught.value.problems]
+    assert (f"stored definition: The definition is not valid JSON: it holds NaN or Infinity "
+            f"(at {path}). Enter a number there and publish again.") in messages
+    assert any("is not a finite number" in m for m in messages)  # and where, for the designer
+    assert version.status == "draft"
+    db.session.rollback()
+
+
+def test_strict_json_check_names_the_first_bad_number():
+    assert versions.json_problems(simple_survey().to_dict()) == []
+    assert versions.json_problems({"a": [1, {"b": float("nan")}]})[0].message.endswith(
+        "(at a[1].b). Enter a number there and publish again.")
+    assert "not valid JSON" in versions.json_problems({"a": {1, 2}})[0].message
+
+
+def test_validation_names_every_number_that_is_not_finite():
+    definition = simple_survey()
+    definition.question("age").minimum = float("nan")
+    definition.question("age").maximum = float("inf")
+    definition.choice_lists["housing"].choices[1].score = float("-inf")
+    definition.scores = [Score("s", tri("S"), ["age"], multiplier=float("nan"),
+                               offset=float("inf"))]
+    found = [(p.where, p.message, p.key) for p in validate(definition)
+             if "finite" in p.message]
+    assert found == [
+        ("question 'age'", "The minimum nan is not a finite number.", "age"),
+        ("question 'age'", "The maximum inf is not a finite number.", "age"),
+        ("choice list 'housing', option 'shelter'", "The score -inf is not a finite number.",
+         None),
+        ("score 's'", "The multiplier nan is not a finite number.", None),
+        ("score 's'", "The offset inf is not a finite number.", None),
+    ]

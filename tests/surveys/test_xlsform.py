@@ -1070,6 +1070,37 @@ def test_choices_without_a_name_or_with_a_bad_score():
                               "choices row 3: the score 'lots' is not a number."]
 
 
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-Infinity", "1e999"])
+def test_nan_and_infinity_are_refused_as_bounds_and_scores(value):
+    """They are not numbers a range or a score can use, and strict JSON cannot store them."""
+    shown = repr(value)
+    sheets = {"survey": [["type", "name", "label", "nrm_minimum", "nrm_maximum"],
+                         ["integer", "age", "Age", value, None],
+                         ["decimal", "hours", "Hours", None, value],
+                         ["select_one agree", "calm", "Calm"]],
+              "choices": [["list_name", "name", "label", "score"],
+                          ["agree", "yes", "Yes", value], ["agree", "no", "No", 0]]}
+    error = refused(sheets)
+    assert error.problems == [f"choices row 2: the score {shown} is not a number.",
+                              f"survey row 2: nrm_minimum {shown} is not a number.",
+                              f"survey row 3: nrm_maximum {shown} is not a number."]
+
+
+def test_a_numeric_cell_too_large_for_a_float_is_refused_as_a_bound():
+    """A number cell that reads as Infinity (Excel itself writes none; a generated file may)."""
+    data = workbook({"survey": [["type", "name", "label", "nrm_minimum"],
+                                ["integer", "age", "Age", 1]]})
+    source, patched = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(patched, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b'<c r="D2" t="n"><v>1</v>', b'<c r="D2" t="n"><v>1E+999</v>')
+            target.writestr(item, content)
+    assert refused(patched.getvalue()).problems == ["survey row 2: nrm_minimum 'inf' is not a "
+                                                    "number."]
+
+
 @pytest.mark.parametrize("rows, message", [
     ([["begin group", "a", "A"], ["text", "x", "X"]], "survey row 3: 'begin group' 'a' has no "
                                                      "'end group'."),
@@ -1095,6 +1126,34 @@ def test_relevance_to_an_unknown_question():
     problem = error.problems[0]
     assert problem.startswith("survey row 3, question 'school', relevant")
     assert "unknown question 'agee'" in problem
+
+
+@pytest.mark.parametrize("column, expression, value, close", [
+    ("relevant", "${housing} = 'shelterr'", "shelterr", "shelter"),
+    ("relevant", "'shelterr' != ${housing}", "shelterr", "shelter"),
+    ("relevant", "selected(${services}, 'medicall')", "medicall", "medical"),
+    ("constraint", "not(selected(., 'nonne') and count-selected(.) > 1)", "nonne", "none"),
+])
+def test_a_value_that_the_choice_list_lacks_is_refused_with_a_suggestion(column, expression,
+                                                                         value, close):
+    relevant, constraint = (expression, None) if column == "relevant" else (None, expression)
+    sheets = {
+        "survey": [["type", "name", "label", "relevant", "constraint"],
+                   ["select_one housing", "housing", "Where do you live?"],
+                   ["select_multiple services", "services", "Services?", None, constraint],
+                   ["text", "why", "Why?", relevant]],
+        "choices": [["list_name", "name", "label"],
+                    ["housing", "own", "Own"], ["housing", "shelter", "Shelter"],
+                    ["services", "legal", "Legal"], ["services", "medical", "Medical"],
+                    ["services", "none", "None"]],
+    }
+    error = refused(sheets)
+    assert len(error.problems) == 1
+    problem = error.problems[0]
+    where = "survey row 4, question 'why'" if relevant else "survey row 3, question 'services'"
+    assert problem.startswith(f"{where}, {column}"), problem
+    assert f"'{value}' is not an option of" in problem
+    assert f"did you mean '{close}'?" in problem
 
 
 def test_broken_section_relevance():

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import insert, select
 
+from monitor.clock import utcnow
 from monitor.extensions import db
 from monitor.models import (
     AGE_BROAD,
@@ -32,7 +33,6 @@ from monitor.models import (
     TrainingAttendance,
     TrainingSession,
 )
-from monitor.models.accounts import utcnow
 from monitor.registry.importing.report import Report
 from monitor.registry.importing.values import (
     DATE_FORMATS_HINT,
