@@ -23,6 +23,27 @@ HEADERS = ["respondent_code", "region", "wave", "due_on", "closes_on", "link"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def configured_base_url() -> str | None:
+    """The address respondents open, as configured: the app's ``PUBLIC_URL``, else one built from
+    ``SERVER_NAME``; None when neither is set. Ends with a slash."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return str(public).rstrip("/") + "/"
+    server = current_app.config.get("SERVER_NAME")
+    if server:
+        return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}/"
+    return None
+
+
+def served_base_url() -> str:
+    """Where ``monitor run`` (and so ``make run``) serves by default: ``http://HOST:PORT/`` from
+    the command's own defaults, 127.0.0.1 and 5000."""
+    from flask.cli import run_command
+
+    defaults = {param.name: param.default for param in run_command.params}
+    return f"http://{defaults['host']}:{defaults['port']}/"
+
+
 def respondent_link(token: str) -> str:
     """The absolute URL a respondent opens: the respondent blueprint's ``open`` page.
 

@@ -302,13 +302,13 @@ def demo_survey(app, tmp_path) -> int:
     return db.session.scalar(select(Survey.id).where(Survey.instrument == "person_followup"))
 
 
-def _audit_events() -> list:
+def _audit_events(action: str = "analysis_run") -> list:
     from sqlalchemy import select
 
     from monitor.extensions import db
     from monitor.models import AuditEvent
 
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "analysis_run")
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
                                    .order_by(AuditEvent.id)))
 
 
@@ -378,3 +378,108 @@ def test_unknown_survey_exits_2_and_reads_nothing(runner, app):
     result = runner.invoke(args=["analyze", "--survey", "999", "--outcome", "who5_score", "--exposure", "trained"])
     assert result.exit_code == 2 and "There is no survey 999." in result.output
     assert _audit_events() == []
+
+
+# --- finding the columns, and waves pooled -------------------------------------------------
+
+
+def _survey_id(instrument: str) -> int:
+    from sqlalchemy import select
+
+    from monitor.extensions import db
+    from surveys.models import Survey
+
+    return db.session.scalar(select(Survey.id).where(Survey.instrument == instrument))
+
+
+def test_an_unknown_survey_column_suggests_the_right_one_and_the_listing(runner, demo_survey):
+    result = runner.invoke(args=["analyze", "--survey", str(demo_survey), "--outcome", "who5_score",
+                                 "--exposure", "trained", "--covariates", "ageBroad,typeOfExploit"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "'ageBroad' (did you mean 'age_broad'?)" in result.output
+    assert "'typeOfExploit' (did you mean 'type_of_exploit'?)" in result.output
+    assert f"monitor analyze --survey {demo_survey} --list-columns" in result.output
+    assert len(_audit_events()) == 1  # the data were read
+
+
+def test_list_columns_gives_every_column_with_type_label_and_answers(runner, demo_survey):
+    from monitor.analytic_dataset import build_dataset
+    from monitor.demo import outcome_frame
+
+    truth = outcome_frame("small", 2012)
+    result = runner.invoke(args=["analyze", "--survey", str(demo_survey), "--list-columns", "--json"])
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.stdout)
+    columns = {c["name"]: c for c in listing["columns"]}
+    assert list(columns) == list(build_dataset(demo_survey).frame.columns)  # all of them, in order
+    assert listing["rows"] == int(truth["responded"].sum())
+    assert columns["who5_score"]["type"] == "score" and "WHO-5" in columns["who5_score"]["label"]
+    assert columns["who5_score"]["answered"] == int(truth["responded"].sum())
+    assert columns["housing_stable"]["type"] == "0/1"
+    assert columns["sat_recommend"]["type"] == "choice"
+    assert columns["services_received"]["type"] == "choices"
+    assert columns["age_broad"]["label"].startswith("CTDC") and "ageBroad" not in columns
+    assert columns["trained"]["type"] == "0/1" and "exposure" in columns["trained"]["label"]
+    answered_sat = truth["responded"] & truth["satisfaction_score"].notna()
+    assert columns["satisfaction_score"]["answered"] == int(answered_sat.sum())
+
+    one = runner.invoke(args=["analyze", "--survey", str(demo_survey), "--wave", "m3", "--list-columns"])
+    assert one.exit_code == 0, one.output
+    m3 = int((truth["responded"] & (truth["wave"] == "m3")).sum())
+    assert f"{len(columns)} columns, {m3} rows" in one.stdout
+    assert any(line.split()[:2] == ["age_broad", "text"] for line in one.stdout.splitlines())
+    events = _audit_events("analysis_columns_listed")
+    assert [e.detail["wave"] for e in events] == [None, "m3"] and events[1].detail["rows"] == m3
+
+
+def test_list_columns_of_a_csv_needs_no_outcome(runner, petersen_csv):
+    result = runner.invoke(args=["analyze", "--csv", str(petersen_csv), "--list-columns"])
+    assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in result.stdout.splitlines()[2:]] == ["firmid", "year", "x", "y"]
+    missing = runner.invoke(args=["analyze", "--csv", str(petersen_csv), "--outcome", "y"])
+    assert missing.exit_code == 2 and "Missing option '--exposure'" in missing.output
+
+
+def test_pooled_waves_are_clustered_by_person_and_say_so(runner, demo_survey):
+    from monitor.demo import outcome_frame
+
+    truth = outcome_frame("small", 2012)
+    answered = truth[truth["responded"]]
+    base = ["analyze", "--survey", str(demo_survey), "--outcome", "who5_score", "--exposure", "trained",
+            "--covariates", "wave", "--json"]
+    pooled = runner.invoke(args=base)
+    assert pooled.exit_code == 0, pooled.output
+    payload = json.loads(pooled.stdout)
+    assert payload["n"] == len(answered) and payload["n_clusters"] == answered["person_id"].nunique()
+    assert payload["cluster"] == "person_id"
+    assert any("pooled" in w and "clustered by 'person_id'" in w for w in payload["warnings"])
+    [event] = _audit_events()
+    assert event.detail["cluster"] is None and event.detail["clustered_by_respondent"] == "person_id"
+
+    one = json.loads(runner.invoke(args=[*base[:-3], "--wave", "m3", "--json"]).stdout)
+    assert one["n_clusters"] is None and not any("pooled" in w for w in one["warnings"])
+    # A cluster that holds each person's waves together (persons sit in one region) is kept.
+    regions = json.loads(runner.invoke(args=[*base, "--cluster", "region_id"]).stdout)
+    assert regions["cluster"] == "region_id" and not any("pooled" in w for w in regions["warnings"])
+    # Repeated measures in a mixed model: a random intercept per person.
+    mixed = json.loads(runner.invoke(args=[*base, "--method", "mixed"]).stdout)
+    assert mixed["cluster"] == "person_id" and any("random intercept per 'person_id'" in w
+                                                   for w in mixed["warnings"])
+
+
+def test_the_provider_survey_can_be_analysed_and_keeps_its_own_trained_answer(runner, demo_survey):
+    from monitor.demo import provider_outcome_frame
+
+    providers = _survey_id("provider_followup")
+    truth = provider_outcome_frame("small", 2012)
+    result = runner.invoke(args=["analyze", "--survey", str(providers), "--outcome", "knowledge_score",
+                                 "--exposure", "trained", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["n"] == int(truth["responded"].sum())
+    assert payload["n_clusters"] == truth.loc[truth["responded"], "provider_id"].nunique()
+    listing = json.loads(runner.invoke(args=["analyze", "--survey", str(providers), "--list-columns",
+                                             "--json"]).stdout)
+    columns = {c["name"]: c for c in listing["columns"]}
+    assert "attended any training" in columns["trained__answer"]["label"]
+    assert "exposure" in columns["trained"]["label"]
