@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.fieldwork import bp as fieldwork_bp
     from monitor.fieldwork.respondent import bp as respondent_bp
+    from monitor.fieldwork.respondent import inputs as respondent_inputs
     from monitor.home import views as home_views
     from surveys.designer.views import bp as designer_bp
 
@@ -36,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
+    respondent_inputs.init_app(app)  # first: checks a respondent's body before CSRF reads it
     csrf.init_app(app)
     login_manager.init_app(app)
     _init_login(app)
