@@ -15,7 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     import monitor.fieldwork.models  # noqa: F401  (registers the fieldwork tables on db.metadata)
     import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
-    from monitor import cli, errors, i18n, registry, security_headers
+    from monitor import cli, errors, i18n, registry, security_headers, staff_input
     from monitor.admin import views as admin_views
     from monitor.auth import access
     from monitor.auth import views as auth_views
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     _init_login(app)
     access.init_app(app)
+    staff_input.init_app(app)  # after access: who may post is decided first
     errors.init_app(app)
     security_headers.init_app(app)
     i18n.init_app(app)
