@@ -203,3 +203,23 @@ def test_staff_forms_refuse_nul_characters_and_store_nothing(client, login, fact
     response = client.post(f"/registry/persons/{person.id}/contact",
                            data={"phone": "+380 00", "note": "after 6pm"})
     assert response.status_code == 302
+
+
+def test_viewing_contact_details_is_audited(client, login, factory):
+    user = login("officer")
+    with_contact, without = factory.person(code="V-5"), factory.person(code="V-6")
+    assert client.post(f"/registry/persons/{with_contact.id}/contact",
+                       data={"phone": "+380 11 111 1111"}).status_code == 302
+
+    def views(person) -> list[AuditEvent]:
+        return list(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "contact_viewed",
+            AuditEvent.target == f"assisted_person:{person.id}")))
+
+    page = client.get(f"/registry/persons/{with_contact.id}").get_data(as_text=True)
+    assert "+380 11 111 1111" in page
+    assert [event.user_id for event in views(with_contact)] == [user.id]
+    client.get(f"/registry/persons/{with_contact.id}")
+    assert len(views(with_contact)) == 2  # every showing, not only the first
+    client.get(f"/registry/persons/{without.id}")
+    assert views(without) == []  # nothing shown, nothing logged
