@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 
 PILOT_COLOUR = "#1f5fa8"
@@ -31,7 +32,8 @@ def coverage_heatmap(df: pd.DataFrame) -> str:
     """Training coverage by region and year as an SVG heat map.
 
     ``df`` has region, joined_year, year and coverage (cumulative share of the region's
-    providers trained by the end of each year); regions keep the order they come in.
+    providers trained by the end of each year, NaN for a cell left empty); regions keep the
+    order they come in.
     """
     if df.empty:
         return _empty("No training recorded yet")
@@ -47,6 +49,8 @@ def coverage_heatmap(df: pd.DataFrame) -> str:
     labels = [f"{r} ({int(j)})" if pd.notna(j) else r for r, j in order.itertuples(index=False)]
     ax.set_yticks(range(len(table.index)), labels)
     for (i, j), v in pd.DataFrame(values).stack().items():
+        if np.isnan(v):
+            continue  # no providers, or a share hidden from an evaluator: an empty cell
         ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=9,
                 color="white" if v > 55 else "#1d2433")
     ax.tick_params(labelsize=9, length=0)
