@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -15,21 +16,18 @@ from flask.cli import with_appcontext
 
 invitations_cli = click.Group("invitations", help="Invitation links of follow-up plans.")
 
-#: Where links point when neither --base-url, MONITOR_PUBLIC_URL nor SERVER_NAME says.
-FALLBACK_BASE_URL = "http://127.0.0.1:5000/"
 #: Batches above this many links show a progress bar on stderr.
 PROGRESS_FROM = 1000
 
 
 def _base_url(option: str | None) -> str:
-    if option:
-        return option.rstrip("/") + "/"
-    server = current_app.config.get("SERVER_NAME")
-    if server:
-        return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}/"
-    click.echo(f"warning: the links point to {FALLBACK_BASE_URL}; pass --base-url (or set "
-               "MONITOR_PUBLIC_URL) with the address respondents open.", err=True)
-    return FALLBACK_BASE_URL
+    """--base-url, else PUBLIC_URL; a warning when respondents' phones could not reach it."""
+    base = (option or current_app.config["PUBLIC_URL"]).rstrip("/")
+    host = urlsplit(base).hostname or ""
+    if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.endswith(".localhost"):
+        click.echo(f"warning: the links point to {base}/, which only this machine opens; pass "
+                   "--base-url (or set PUBLIC_URL) with the address respondents open.", err=True)
+    return base
 
 
 def _plan(survey_id: int, plan_id: int | None):
@@ -73,7 +71,8 @@ def _progress(label: str, done: int, total: int) -> None:
 @click.option("--plan", "plan_id", type=int, default=None,
               help="The plan, when the survey has several active plans.")
 @click.option("--base-url", envvar="MONITOR_PUBLIC_URL", default=None,
-              help="Address respondents open, e.g. https://survey.example.org (env MONITOR_PUBLIC_URL).")
+              help="Address respondents open, e.g. https://survey.example.org (env "
+                   "MONITOR_PUBLIC_URL; by default PUBLIC_URL).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing file (its links are lost for good).")
 @with_appcontext
 def create_command(survey_id: int, wave: str, out: Path, plan_id: int | None, base_url: str | None,
@@ -103,8 +102,7 @@ def create_command(survey_id: int, wave: str, out: Path, plan_id: int | None, ba
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             issued = services.issue_links(plan, services.Selection(wave=wave), output="cli-csv",
                                           progress=_progress)
-            with current_app.test_request_context("/", base_url=base):
-                headers, rows = links.link_table(links.link_rows(issued))
+            headers, rows = links.link_table(links.link_rows(issued, base))
             handle.write(links.to_csv(headers, rows))
         db.session.commit()
     except BaseException:
