@@ -15,7 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     import monitor.fieldwork.models  # noqa: F401  (registers the fieldwork tables on db.metadata)
     import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
-    from monitor import cli, errors, i18n, registry, security_headers, staff_input
+    from monitor import access_log, cli, errors, i18n, registry, security_headers, staff_input
     from monitor.admin import views as admin_views
     from monitor.auth import access
     from monitor.auth import views as auth_views
@@ -56,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(respondent_bp)
     registry.register_views()
     app.register_blueprint(registry.bp)
+    access_log.init_app(app)  # after the blueprints: it reads the respondent routes
     return app
 
 
