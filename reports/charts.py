@@ -37,6 +37,7 @@ def coverage_heatmap(df: pd.DataFrame) -> str:
     """
     if df.empty:
         return _empty("No training recorded yet")
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     order = df.drop_duplicates("region")[["region", "joined_year"]]
@@ -44,13 +45,15 @@ def coverage_heatmap(df: pd.DataFrame) -> str:
     values = table.to_numpy(dtype=float) * 100
     fig = Figure(figsize=(1.6 + 0.62 * len(table.columns), 0.9 + 0.36 * len(table.index)))
     ax = fig.add_subplot()
-    ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=100)
+    # An empty cell (no providers, or a share hidden from an evaluator) is grey, not white.
+    ax.imshow(values, aspect="auto", cmap=colormaps["Blues"].with_extremes(bad="#e4e7ec"),
+              vmin=0, vmax=100)
     ax.set_xticks(range(len(table.columns)), [str(y) for y in table.columns])
     labels = [f"{r} ({int(j)})" if pd.notna(j) else r for r, j in order.itertuples(index=False)]
     ax.set_yticks(range(len(table.index)), labels)
     for (i, j), v in pd.DataFrame(values).stack().items():
         if np.isnan(v):
-            continue  # no providers, or a share hidden from an evaluator: an empty cell
+            continue
         ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=9,
                 color="white" if v > 55 else "#1d2433")
     ax.tick_params(labelsize=9, length=0)
