@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
+from monitor.staff_input import NulInForm
+
 MESSAGES = {
     400: ("Bad request", "The request could not be understood. Please go back and try again."),
     401: ("Please log in", "You need to log in to do this."),
@@ -23,6 +25,8 @@ def init_app(app: Flask) -> None:
         title, text = MESSAGES.get(code, (exc.name, exc.description))
         if code == 400 and exc.description and "CSRF" in exc.description:
             text = "The form expired or was sent twice. Please reload the page and try again."
+        elif isinstance(exc, NulInForm):
+            title, text = "Not saved", exc.description
         return render_template("monitor/errors/error.html", code=code, title=title, text=text), code
 
     @app.errorhandler(500)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 
 PILOT_COLOUR = "#1f5fa8"
@@ -31,10 +32,12 @@ def coverage_heatmap(df: pd.DataFrame) -> str:
     """Training coverage by region and year as an SVG heat map.
 
     ``df`` has region, joined_year, year and coverage (cumulative share of the region's
-    providers trained by the end of each year); regions keep the order they come in.
+    providers trained by the end of each year, NaN for a cell left empty); regions keep the
+    order they come in.
     """
     if df.empty:
         return _empty("No training recorded yet")
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
 
     order = df.drop_duplicates("region")[["region", "joined_year"]]
@@ -42,11 +45,15 @@ def coverage_heatmap(df: pd.DataFrame) -> str:
     values = table.to_numpy(dtype=float) * 100
     fig = Figure(figsize=(1.6 + 0.62 * len(table.columns), 0.9 + 0.36 * len(table.index)))
     ax = fig.add_subplot()
-    ax.imshow(values, aspect="auto", cmap="Blues", vmin=0, vmax=100)
+    # An empty cell (no providers, or a share hidden from an evaluator) is grey, not white.
+    ax.imshow(values, aspect="auto", cmap=colormaps["Blues"].with_extremes(bad="#e4e7ec"),
+              vmin=0, vmax=100)
     ax.set_xticks(range(len(table.columns)), [str(y) for y in table.columns])
     labels = [f"{r} ({int(j)})" if pd.notna(j) else r for r, j in order.itertuples(index=False)]
     ax.set_yticks(range(len(table.index)), labels)
     for (i, j), v in pd.DataFrame(values).stack().items():
+        if np.isnan(v):
+            continue
         ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=9,
                 color="white" if v > 55 else "#1d2433")
     ax.tick_params(labelsize=9, length=0)

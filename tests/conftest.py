@@ -70,6 +70,8 @@ def make_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret-key",
         "ARGON2_PROFILE": "test",
         "WTF_CSRF_ENABLED": False,
+        # Links are built on the public address; the test client's host, as before it was set.
+        "PUBLIC_URL": "http://localhost",
     }
     config.update(overrides)
     app = create_app(config)

@@ -138,7 +138,7 @@ from monitor.demo.programme import (
 )
 from monitor.demo.world import REFERRALS, ROLL_OUT, SIZES, DemoWorld, Progress, Step
 from monitor.extensions import db
-from monitor.fieldwork.links import configured_base_url, respondent_link, served_base_url
+from monitor.fieldwork.links import respondent_link
 from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave, Response
 from monitor.models import (
     GENDERS,
@@ -882,9 +882,8 @@ def _write_links(links: Sequence[Mapping[str, Any]],
     if path is None:
         path = current_app.config.get("DEMO_LINKS_PATH") or (
             Path(current_app.instance_path) / "demo-links.csv")
-    base = configured_base_url() or served_base_url()
-    with current_app.test_request_context("/", base_url=base):
-        urls = [respondent_link(link["token"]) for link in links]
+    base = current_app.config["PUBLIC_URL"].rstrip("/") + "/"
+    urls = [respondent_link(link["token"]) for link in links]
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -20,19 +21,13 @@ PROGRESS_FROM = 1000
 
 
 def _base_url(option: str | None) -> str:
-    """--base-url, else the configured public address, else where ``monitor run`` serves (with a
-    warning: respondents elsewhere cannot open that)."""
-    from monitor.fieldwork.links import configured_base_url, served_base_url
-
-    if option:
-        return option.rstrip("/") + "/"
-    configured = configured_base_url()
-    if configured:
-        return configured
-    fallback = served_base_url()
-    click.echo(f"warning: the links point to {fallback}; pass --base-url (or set "
-               "MONITOR_PUBLIC_URL) with the address respondents open.", err=True)
-    return fallback
+    """--base-url, else PUBLIC_URL; a warning when respondents' phones could not reach it."""
+    base = (option or current_app.config["PUBLIC_URL"]).rstrip("/")
+    host = urlsplit(base).hostname or ""
+    if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.endswith(".localhost"):
+        click.echo(f"warning: the links point to {base}/, which only this machine opens; pass "
+                   "--base-url (or set PUBLIC_URL) with the address respondents open.", err=True)
+    return base
 
 
 def _describe(plan) -> str:
@@ -89,8 +84,9 @@ def _progress(label: str, done: int, total: int) -> None:
               help="CSV file to write; only its owner may read it.")
 @click.option("--plan", "plan_id", type=int, default=None,
               help="The plan, when several active plans of the survey have the wave.")
-@click.option("--base-url", envvar="MONITOR_PUBLIC_URL", default=None,
-              help="Address respondents open, e.g. https://survey.example.org (env MONITOR_PUBLIC_URL).")
+@click.option("--base-url", default=None,
+              help="Address respondents open, e.g. https://survey.example.org (by default the "
+                   "PUBLIC_URL setting).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing file (its links are lost for good).")
 @with_appcontext
 def create_command(survey_id: int, wave: str, out: Path, plan_id: int | None, base_url: str | None,
@@ -122,8 +118,7 @@ def create_command(survey_id: int, wave: str, out: Path, plan_id: int | None, ba
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             issued = services.issue_links(plan, services.Selection(wave=wave), output="cli-csv",
                                           progress=_progress)
-            with current_app.test_request_context("/", base_url=base):
-                headers, rows = links.link_table(links.link_rows(issued))
+            headers, rows = links.link_table(links.link_rows(issued, base))
             handle.write(links.to_csv(headers, rows))
         db.session.commit()
     except BaseException:

@@ -430,7 +430,7 @@ def test_links_open_the_respondent_path(app, client, tmp_path):
     today = datetime.now(UTC).date()
     for link in links:
         token = link["url"].rsplit("/r/", 1)[1]
-        assert link["url"] == f"http://127.0.0.1:5000/r/{token}"
+        assert link["url"] == f"{app.config['PUBLIC_URL']}/r/{token}"
         invitation = db.session.scalar(select(Invitation).where(
             Invitation.token_hash == token_hash(token)))
         assert invitation is not None and invitation.id == int(link["invitation_id"])

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from monitor.config import load_config
 from monitor.demo.fieldwork import TRYOUT_PLAN_ID
 from monitor.extensions import db
 from monitor.fieldwork.models import Invitation
@@ -42,9 +43,18 @@ def served_address() -> str:
     return match.group(1)
 
 
+def _as_make_run_configures(app) -> None:
+    """The address setting `make run` gets: the development default, no PUBLIC_URL set (the
+    test app's own is another)."""
+    app.config["PUBLIC_URL"] = load_config(app.instance_path, {"SECRET_KEY": "x" * 32})["PUBLIC_URL"]
+
+
 @pytest.fixture
-def demo(app, runner, tmp_path) -> Path:
-    """The small demo loaded with `monitor demo`; the path of its links file."""
+def demo(app, runner, tmp_path, monkeypatch) -> Path:
+    """The small demo loaded with `monitor demo` as `make run` loads it; its links file."""
+    for name in ("PUBLIC_URL", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    _as_make_run_configures(app)
     links = tmp_path / "demo-links.csv"
     app.config["DEMO_LINKS_PATH"] = str(links)
     result = runner.invoke(args=["demo", "--size", "small"])
@@ -104,6 +114,7 @@ def test_no_try_out_link_is_left_out_of_the_file_when_there_are_more_than_it_tak
                                                                                    monitor_links_cap):
     # The medium demo has more try-out invitations than links written out; the small one, with
     # the cap lowered, is the same case.
+    _as_make_run_configures(app)
     app.config["DEMO_LINKS_PATH"] = str(tmp_path / "demo-links.csv")
     assert runner.invoke(args=["demo", "--size", "small"]).exit_code == 0
     assert len(_tryout()) > monitor_links_cap
