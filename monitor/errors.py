@@ -33,3 +33,14 @@ def init_app(app: Flask) -> None:
     def server_error(exc):  # noqa: ARG001
         title, text = MESSAGES[500]
         return render_template("monitor/errors/error.html", code=500, title=title, text=text), 500
+
+
+class DomainError(Exception):
+    """A change the rules refuse, in words the user can act on; ``field`` names the form field
+    at fault, if any (see ``monitor.web.show_error``). Every service's errors derive from it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        self.field = field
