@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from monitor import dashboard
 from monitor.auth.access import STAFF, allow
-from reports.charts import coverage_heatmap, trained_over_time
+from reports.charts import PILOT_UNTIL, coverage_heatmap, trained_over_time
 from reports.disclosure import suppress_counts, suppressed_total
 
 bp = Blueprint("home", __name__)
@@ -30,8 +31,11 @@ def index():
     totals = dashboard.totals()
     regions = dashboard.region_table()
     by_year = dashboard.coverage_by_year()
-    charts = {"coverage": _data_uri(coverage_heatmap(by_year)),
-              "trained": _data_uri(trained_over_time(by_year))}
+    charts = {"coverage": _data_uri(coverage_heatmap(by_year, empty=_("No training recorded yet"))),
+              "trained": _data_uri(trained_over_time(
+                  by_year, PILOT_UNTIL, empty=_("No training recorded yet"),
+                  pilot_label=_("Pilot regions (joined to %(year)s)", year=PILOT_UNTIL),
+                  later_label=_("Later regions")))}
     rows = regions.to_dict("records")
     suppressed = current_user.role == "evaluator"
     if suppressed:
