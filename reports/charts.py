@@ -82,7 +82,8 @@ def trained_over_time(df: pd.DataFrame, pilot_until: int = PILOT_UNTIL, *,
         series = df[mask].groupby("year")["trained"].sum()
         if not series.empty:
             ax.plot(series.index, series.to_numpy(), marker="o", color=colour, label=label)
-    ax.legend(fontsize=9, frameon=False)
+    # Below the axes: a long label (Ukrainian, Russian) never covers the lines.
+    ax.legend(fontsize=9, frameon=False, loc="upper left", bbox_to_anchor=(0, -0.1))
     ax.tick_params(labelsize=9)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
