@@ -68,6 +68,7 @@ def _migrations_dir() -> str:
 
 def _init_login(app: Flask) -> None:
     from flask import g, request, session
+    from flask_babel import lazy_gettext
     from flask_login import current_user
 
     from monitor.auth import sessions
@@ -75,7 +76,8 @@ def _init_login(app: Flask) -> None:
     from monitor.models import User
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see this page."
+    # Lazy: said in the language of the request that is turned away (the browser's).
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader

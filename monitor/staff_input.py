@@ -15,6 +15,7 @@ from flask import Flask, request
 from werkzeug.exceptions import BadRequest
 
 from monitor.fieldwork.respondent import bp as respondent_bp
+from monitor.i18n import N_
 
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
@@ -22,9 +23,9 @@ _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-da
 class NulInForm(BadRequest):
     """A staff request whose form or query string holds a NUL character; nothing was saved."""
 
-    description = ("A field holds a NUL character (\\0), which cannot be stored, so nothing "
-                   "was saved. It usually comes with text pasted from another program: go "
-                   "back, type that text again and send the form.")
+    description = N_("A field holds a NUL character (\\0), which cannot be stored, so nothing "
+                     "was saved. It usually comes with text pasted from another program: go "
+                     "back, type that text again and send the form.")
 
 
 def init_app(app: Flask) -> None:

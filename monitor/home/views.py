@@ -11,11 +11,12 @@ from typing import Any
 
 import pandas as pd
 from flask import Blueprint, current_app, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from monitor import dashboard
 from monitor.auth.access import STAFF, allow
-from reports.charts import coverage_heatmap, trained_over_time
+from reports.charts import PILOT_UNTIL, coverage_heatmap, trained_over_time
 from reports.disclosure import suppress_columns, suppressed_total
 
 bp = Blueprint("home", __name__)
@@ -45,8 +46,11 @@ def index():
         rows = regions.to_dict("records")
         stats = {"trained": totals.trained_providers, "providers": totals.providers,
                  "coverage": totals.coverage, "persons": totals.persons}
-    charts = {"coverage": _data_uri(coverage_heatmap(by_year)),
-              "trained": _data_uri(trained_over_time(by_year))}
+    charts = {"coverage": _data_uri(coverage_heatmap(by_year, empty=_("No training recorded yet"))),
+              "trained": _data_uri(trained_over_time(
+                  by_year, PILOT_UNTIL, empty=_("No training recorded yet"),
+                  pilot_label=_("Pilot regions (joined to %(year)s)", year=PILOT_UNTIL),
+                  later_label=_("Later regions")))}
     return render_template("monitor/home/index.html", totals=totals, rows=rows, charts=charts,
                            suppressed=suppressed, threshold=threshold, stats=stats)
 
