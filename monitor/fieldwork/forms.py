@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -43,15 +45,15 @@ class WaveForm(Form):
     """One row of the waves table (a subform: the page's form carries the CSRF token)."""
 
     wave_id = HiddenField(filters=[lambda v: int(v) if v and str(v).isdigit() else None])
-    name = StringField("Name", validators=[Optional(), Length(max=32)],
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=32)],
                        filters=[lambda v: v.strip().lower() if v else v])
-    offset_months = IntegerField("Months after the anchor",
+    offset_months = IntegerField(_l("Months after the anchor"),
                                  validators=[Optional(), NumberRange(0, MAX_OFFSET_MONTHS)])
-    window_before_days = IntegerField("Opens days before", default=DEFAULT_WINDOW_BEFORE_DAYS,
+    window_before_days = IntegerField(_l("Opens days before"), default=DEFAULT_WINDOW_BEFORE_DAYS,
                                       validators=[Optional(), NumberRange(0, MAX_WINDOW_DAYS)])
-    window_after_days = IntegerField("Closes days after", default=DEFAULT_WINDOW_AFTER_DAYS,
+    window_after_days = IntegerField(_l("Closes days after"), default=DEFAULT_WINDOW_AFTER_DAYS,
                                      validators=[Optional(), NumberRange(1, MAX_WINDOW_DAYS)])
-    remove = BooleanField("Remove")
+    remove = BooleanField(_l("Remove"))
 
     def validate(self, extra_validators=None) -> bool:
         """Row rules that Optional() would skip: an existing wave keeps a name, a named wave
@@ -60,10 +62,10 @@ class WaveForm(Form):
         if self.remove.data:
             return ok
         if self.wave_id.data and not self.name.data:
-            self.name.errors = [*self.name.errors, "Give the wave a name, or tick Remove."]
+            self.name.errors = [*self.name.errors, _("Give the wave a name, or tick Remove.")]
             ok = False
         if self.name.data and self.offset_months.data is None and not self.offset_months.errors:
-            self.offset_months.errors = [*self.offset_months.errors, "How many months after the anchor?"]
+            self.offset_months.errors = [*self.offset_months.errors, _("How many months after the anchor?")]
             ok = False
         return ok
 
@@ -71,14 +73,14 @@ class WaveForm(Form):
 class PlanForm(FlaskForm):
     """A follow-up plan: of whom and when (``NewPlanForm`` adds what is asked)."""
 
-    title = StringField("Title", validators=[Optional(), Length(max=200)],
-                        description="Leave empty to use the survey's title.")
-    region_id = SelectField("Region", coerce=_optional_int, validators=[Optional()])
-    anchor_from = DateField("Only anchors from", validators=[Optional()],
-                            description="Leave out episodes or training before this date, e.g. the "
-                                        "day fieldwork begins. Without it every respondent in the "
-                                        "registry is invited, and waves whose window closed long "
-                                        "ago are marked expired at once.")
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)],
+                        description=_l("Leave empty to use the survey's title."))
+    region_id = SelectField(_l("Region"), coerce=_optional_int, validators=[Optional()])
+    anchor_from = DateField(_l("Only anchors from"), validators=[Optional()],
+                            description=_l("Leave out episodes or training before this date, e.g. "
+                                           "the day fieldwork begins. Without it every respondent "
+                                           "in the registry is invited, and waves whose window "
+                                           "closed long ago are marked expired at once."))
     waves = FieldList(FormField(WaveForm), min_entries=0, max_entries=MAX_WAVE_ROWS)
 
     def wave_specs(self) -> list[WaveSpec]:
@@ -116,22 +118,24 @@ def version_label(survey_id: int, title: str, number: int, audience: str) -> str
     """How the plan form offers a published version: the survey's id and title, the version
     and who answers it, e.g. "#3 Person follow-up, version 2 (for assisted persons)". The id
     tells apart surveys that share a title."""
-    return f"#{survey_id} {title}, version {number} (for {audience})"
+    return _("#%(id)s %(title)s, version %(number)s (for %(audience)s)", id=survey_id, title=title,
+             number=number, audience=audience)
 
 
 class NewPlanForm(PlanForm):
     survey_version_id = SelectField(
-        "Survey version", coerce=_optional_int,
-        validators=[DataRequired(message="Choose a published survey version.")],
-        description="Only published versions of surveys for assisted persons or providers can be "
-                    "put into the field.")
+        _l("Survey version"), coerce=_optional_int,
+        validators=[DataRequired(message=_l("Choose a published survey version."))],
+        description=_l("Only published versions of surveys for assisted persons or providers can "
+                       "be put into the field."))
 
 
 class EditPlanForm(PlanForm):
-    status = SelectField("Status", choices=[SelectChoice("active", "Active"), SelectChoice("closed", "Closed")],
+    status = SelectField(_l("Status"), choices=[SelectChoice("active", _l("Active")),
+                                                SelectChoice("closed", _l("Closed"))],
                          validators=[AnyOf(["active", "closed"])],
-                         description="A closed plan keeps its invitations and answers but generates "
-                                     "no new invitations.")
+                         description=_l("A closed plan keeps its invitations and answers but "
+                                        "generates no new invitations."))
 
 
 def _aware(value: str | None) -> datetime | None:
@@ -148,7 +152,7 @@ class SelectionForm(FlaskForm):
     """Which invitations: the ticked ones, and the due list's filter (carried as hidden fields)."""
 
     #: Whatever the page listed; the services only act on invitations of the plan.
-    ids = SelectMultipleField("Invitations", coerce=int, validate_choice=False)
+    ids = SelectMultipleField(_l("Invitations"), coerce=int, validate_choice=False)
     wave = StringField(validators=[Optional(), Length(max=32)])
     region = IntegerField(validators=[Optional()])
     due_from = DateField(validators=[Optional()])
@@ -164,10 +168,10 @@ class LinksForm(SelectionForm):
     def validate_ids(self, field) -> None:
         scope = ACTIONS.get(self.action.data or "", ("filter",))[0]
         if scope == "ticked" and not field.data:
-            raise ValidationError("Tick the invitations first.")
+            raise ValidationError(_("Tick the invitations first."))
 
 
 class RevokeForm(SelectionForm):
     def validate_ids(self, field) -> None:
         if not field.data:
-            raise ValidationError("Tick the invitations to revoke.")
+            raise ValidationError(_("Tick the invitations to revoke."))

@@ -2,7 +2,9 @@
 respondents, or a printable sheet with a QR code per invitation for handing over in person.
 
 Both are shaped once as (headers, rows) by :func:`link_table` and only serialised here. The
-tokens in them exist nowhere else: the database keeps their hashes.
+tokens in them exist nowhere else: the database keeps their hashes. The CSV's column names are a
+file format and stay English; the printable sheet is a page, in the officer's language, except
+the line that tells the respondent what to do, which is in every language.
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ from dataclasses import dataclass
 
 import segno
 from flask import current_app
+from flask_babel import force_locale, gettext
 from markupsafe import Markup
 
 from monitor.fieldwork.services import IssuedLink
+from monitor.i18n import N_
+from surveys.schema import LANGUAGES
 
 HEADERS = ["respondent_code", "region", "wave", "due_on", "closes_on", "link"]
 #: A cell starting with one of these is read as a formula by spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What each printed card tells its respondent, whose language nobody knows: in every language.
+CARD_HINT = N_("Scan the code or open the link")
 
 
 def respondent_link(token: str, base: str | None = None) -> str:
@@ -72,6 +79,16 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     writer.writerow(headers)
     writer.writerows([[_safe_cell(str(v)) for v in row] for row in rows])
     return out.getvalue()
+
+
+def card_hints() -> list[tuple[str, str]]:
+    """``CARD_HINT`` as (language, text) in each of the respondents' languages, whatever the
+    language of the officer's page."""
+    hints = []
+    for language in LANGUAGES:
+        with force_locale(language):
+            hints.append((language, gettext(CARD_HINT)))
+    return hints
 
 
 def qr_svg(url: str) -> Markup:

@@ -9,10 +9,13 @@ purpose (a person who asked not to be contacted again, a link sent to the wrong 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, literal, select
 
 from monitor.extensions import db
@@ -20,17 +23,36 @@ from monitor.fieldwork.models import INVITATION_STATUSES, FollowUpPlan, Invitati
 from monitor.models import AssistedPerson, Provider, Region
 from surveys.models import Survey, SurveyVersion
 
+#: How the pages name an invitation's status (the codes stay what the database and exports hold).
 STATUS_LABELS = {
-    "pending": "Pending",
-    "opened": "Opened",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "declined": "Declined",
-    "expired": "Expired",
-    "revoked": "Revoked",
+    "pending": _l("Pending"),
+    "opened": _l("Opened"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired"),
+    "revoked": _l("Revoked"),
 }
+#: A wave named for its month after the anchor: m3, m6, m12, m18...
+_MONTH_WAVE = re.compile(r"m([0-9]{1,3})")
 RATE_COLUMNS = ["survey_id", "survey", "wave", "wave_order", "region", *INVITATION_STATUSES,
                 "total", "eligible", "completed_eligible", "rate"]
+
+
+def wave_label(name: str) -> str:
+    """A wave's name as the pages say it, in the page's language: "Baseline" for ``baseline``,
+    "3 months" for ``m3`` (any m and a number), any other name as it is.
+
+    Only what is shown: the name stays the wave's value everywhere (forms, links, the command
+    line's ``--wave``, exports and analysis know a wave by its name).
+    """
+    if name == "baseline":
+        return gettext("Baseline")
+    month = _MONTH_WAVE.fullmatch(name)
+    if month:
+        months = int(month.group(1))
+        return ngettext("%(num)d month", "%(num)d months", months)
+    return name
 
 
 def _status_counts() -> list:
@@ -112,13 +134,14 @@ def response_rates(today: date, survey_id: int | None = None, plan_id: int | Non
                    region_id: int | None = None) -> pd.DataFrame:
     """Counts by status and the response rate per survey, wave and region (one GROUP BY).
 
-    Columns: ``RATE_COLUMNS``; ``rate`` is NaN where nothing is eligible yet.
+    Columns: ``RATE_COLUMNS``; ``rate`` is NaN where nothing is eligible yet; ``region`` is
+    empty for invitations of respondents without a region (the page names that in its language).
     """
     opened = Invitation.opens_on <= today
     eligible = and_(opened, Invitation.status != "revoked")
     stmt = (select(Survey.id.label("survey_id"), Survey.title.label("survey"),
                    Invitation.wave, func.coalesce(func.min(PlanWave.offset_months), literal(9999)).label("wave_order"),
-                   func.coalesce(Region.name, "(no region)").label("region"),
+                   func.coalesce(Region.name, "").label("region"),
                    *_status_counts(), func.count().label("total"),
                    func.count().filter(eligible).label("eligible"),
                    func.count().filter(and_(eligible, Invitation.status == "completed"))

@@ -23,6 +23,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import (
     Select,
     and_,
@@ -69,8 +72,8 @@ from surveys.models import SurveyVersion
 #: Which registry date a plan hangs on, by the survey's audience. Officer surveys (checklists
 #: filled by staff) are not sent to respondents, so they cannot be planned.
 ANCHOR_BY_AUDIENCE = {"person": "episode_start", "provider": "training_date"}
-ANCHOR_LABELS = {"episode_start": "start of the first assistance episode",
-                 "training_date": "date of the first training attended"}
+ANCHOR_LABELS = {"episode_start": _l("the start of the first assistance episode"),
+                 "training_date": _l("the date of the first training attended")}
 WAVE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_OFFSET_MONTHS = 120
 MAX_WINDOW_DAYS = 366
@@ -79,7 +82,11 @@ CHUNK = 1000
 
 
 class FieldworkError(DomainError):
-    """A fieldwork change the rules refuse; ``field`` names the form field at fault, if any."""
+    """A fieldwork change the rules refuse; ``field`` names the form field at fault, if any.
+
+    The message is in the language of the request that raised it (English outside a request:
+    the command line speaks English).
+    """
 
 
 @dataclass(frozen=True)
@@ -108,13 +115,18 @@ class SyncResult:
     expired: int = 0
 
     def describe(self) -> str:
-        parts = [f"{self.created} invitation{'s' if self.created != 1 else ''} created"]
+        """What was done, in the request's language: "3 invitations created, 1 pending
+        rescheduled." (each part agrees with its own count)."""
+        parts = [ngettext("%(num)d invitation created", "%(num)d invitations created", self.created)]
         if self.updated:
-            parts.append(f"{self.updated} pending rescheduled")
+            parts.append(ngettext("%(num)d pending rescheduled", "%(num)d pending rescheduled",
+                                  self.updated))
         if self.deleted:
-            parts.append(f"{self.deleted} pending removed")
+            parts.append(ngettext("%(num)d pending removed", "%(num)d pending removed", self.deleted))
         if self.expired:
-            parts.append(f"{self.expired} already past their window, marked expired")
+            parts.append(ngettext("%(num)d already past its window, marked expired",
+                                  "%(num)d already past their window, marked expired", self.expired))
+        # Whole clauses, each agreeing with its own number, joined as all three languages do.
         return ", ".join(parts) + "."
 
 
@@ -168,32 +180,33 @@ def anchor_for(audience: str) -> str:
     try:
         return ANCHOR_BY_AUDIENCE[audience]
     except KeyError:
-        raise FieldworkError("This survey is filled in by staff, not sent to respondents: it "
-                             "cannot have a follow-up plan.", "survey_version_id") from None
+        raise FieldworkError(_("This survey is filled in by staff, not sent to respondents: it "
+                               "cannot have a follow-up plan."), "survey_version_id") from None
 
 
 def _check_waves(waves: Sequence[WaveSpec]) -> list[WaveSpec]:
     if not waves:
-        raise FieldworkError("A plan needs at least one wave.", "waves")
+        raise FieldworkError(_("A plan needs at least one wave."), "waves")
     seen: set[str] = set()
     cleaned = []
     for wave in waves:
         name = wave.name.strip()
         if not WAVE_NAME.match(name):
-            raise FieldworkError(f"Wave name {name!r}: use lower-case letters, digits and _ "
-                                 "(at most 32, starting with a letter), e.g. m18.", "waves")
+            raise FieldworkError(_("Wave name '%(name)s': use lower-case letters, digits and _ "
+                                   "(at most 32, starting with a letter), e.g. m18.", name=name),
+                                 "waves")
         if name in seen:
-            raise FieldworkError(f"Two waves are called {name!r}.", "waves")
+            raise FieldworkError(_("Two waves are called '%(name)s'.", name=name), "waves")
         seen.add(name)
         if not 0 <= wave.offset_months <= MAX_OFFSET_MONTHS:
-            raise FieldworkError(f"Wave {name}: the offset must be 0 to {MAX_OFFSET_MONTHS} months.",
-                                 "waves")
+            raise FieldworkError(_("Wave %(name)s: the offset must be 0 to %(max)s months.",
+                                   name=name, max=MAX_OFFSET_MONTHS), "waves")
         if not 0 <= wave.window_before_days <= MAX_WINDOW_DAYS:
-            raise FieldworkError(f"Wave {name}: the window may open 0 to {MAX_WINDOW_DAYS} days "
-                                 "before the due date.", "waves")
+            raise FieldworkError(_("Wave %(name)s: the window may open 0 to %(max)s days before "
+                                   "the due date.", name=name, max=MAX_WINDOW_DAYS), "waves")
         if not 1 <= wave.window_after_days <= MAX_WINDOW_DAYS:
-            raise FieldworkError(f"Wave {name}: the window must stay open 1 to {MAX_WINDOW_DAYS} "
-                                 "days after the due date.", "waves")
+            raise FieldworkError(_("Wave %(name)s: the window must stay open 1 to %(max)s days "
+                                   "after the due date.", name=name, max=MAX_WINDOW_DAYS), "waves")
         cleaned.append(WaveSpec(name, wave.offset_months, wave.window_before_days,
                                 wave.window_after_days, wave.wave_id))
     return cleaned
@@ -211,9 +224,9 @@ def create_plan(version: SurveyVersion, title: str, waves: Sequence[WaveSpec] | 
         FieldworkError: the version is a draft, the survey is for officers, or a wave is invalid.
     """
     if not version.is_published:
-        raise FieldworkError("Only a published version can be put into the field: publish the "
-                             "draft first, so that every answer points at questions that never "
-                             "change.", "survey_version_id")
+        raise FieldworkError(_("Only a published version can be put into the field: publish the "
+                               "draft first, so that every answer points at questions that never "
+                               "change."), "survey_version_id")
     anchor = anchor_for(version.survey.audience)
     checked = _check_waves(default_waves() if waves is None else waves)
     plan = FollowUpPlan(title=title.strip() or version.survey.title, survey_version_id=version.id,
@@ -245,20 +258,20 @@ def update_plan(plan: FollowUpPlan, title: str, waves: Sequence[WaveSpec], regio
     """
     checked = _check_waves(waves)
     if status not in ("active", "closed"):
-        raise FieldworkError("Unknown plan status.", "status")
+        raise FieldworkError(_("Unknown plan status."), "status")
     by_id = {w.id: w for w in plan.waves}
     for spec in checked:
         if spec.wave_id is not None and spec.wave_id not in by_id:
-            raise FieldworkError("A wave of another plan was submitted; reload the page.", "waves")
+            raise FieldworkError(_("A wave of another plan was submitted; reload the page."), "waves")
     renames = {by_id[s.wave_id].name: s.name for s in checked
                if s.wave_id is not None and by_id[s.wave_id].name != s.name}
     if renames:
         touched = db.session.scalars(select(Invitation.wave).distinct().where(
             Invitation.plan_id == plan.id, Invitation.wave.in_(renames), ~_untouched())).all()
         if touched:
-            raise FieldworkError(f"Wave {touched[0]} has invitations that were opened or answered; "
-                                 "its name is how those answers are known, so it cannot be renamed.",
-                                 "waves")
+            raise FieldworkError(_("Wave %(name)s has invitations that were opened or answered; its "
+                                   "name is how those answers are known, so it cannot be renamed.",
+                                   name=touched[0]), "waves")
     kept_ids = {s.wave_id for s in checked if s.wave_id is not None}
     removed = [w.name for w in plan.waves if w.id not in kept_ids]
     # Free the names of removed and renamed waves before reusing them (unique plan + name).
@@ -375,7 +388,7 @@ def sync_invitations(plan: FollowUpPlan, today: date | None = None) -> SyncResul
     Raises FieldworkError when the plan is closed.
     """
     if plan.status != "active":
-        raise FieldworkError("The plan is closed: reopen it to generate invitations.")
+        raise FieldworkError(_("The plan is closed: reopen it to generate invitations."))
     today = today or current_date()
     # One plan is generated by one request at a time (PostgreSQL; SQLite serialises writers).
     db.session.execute(select(FollowUpPlan.id).where(FollowUpPlan.id == plan.id).with_for_update())
@@ -588,7 +601,7 @@ def revoke(plan: FollowUpPlan, selection: Selection, actor_id: int | None = None
     end, draft answers are kept, and the invitation leaves the response-rate denominator.
     Returns how many were revoked; every revocation is written to the audit log."""
     if not selection.ids:
-        raise FieldworkError("Tick the invitations to revoke.", "ids")
+        raise FieldworkError(_("Tick the invitations to revoke."), "ids")
     conditions = [*selection.where(plan), Invitation.status.in_(LIVE_STATUSES)]
     ids = list(db.session.scalars(select(Invitation.id).where(*conditions).with_for_update()))
     if not ids:

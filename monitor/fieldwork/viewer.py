@@ -1,11 +1,14 @@
 """A response as an officer reads it: the questions of the exact version that was answered, with
-their labels, and choice labels instead of stored codes."""
+their labels, and choice labels instead of stored codes. The survey's own texts come in the
+language asked for (the survey's translations); Yes and No in the page's language."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from flask_babel import gettext
 
 from surveys.schema import Question, QuestionType, Survey
 
@@ -45,7 +48,8 @@ def answer_text(survey: Survey, question: Question, value: Any, language: str = 
         return NOT_ANSWERED
     kind = question.type
     if kind == QuestionType.yes_no:
-        return {"yes": "Yes", "no": "No", True: "Yes", False: "No"}.get(value, str(value))
+        said = {"yes": True, "no": False, True: True, False: False}.get(value)
+        return str(value) if said is None else gettext("Yes") if said else gettext("No")
     if kind == QuestionType.select_multiple:
         values = value if isinstance(value, list) else str(value).split()
         return "; ".join(_choice_text(survey, question, v, language) for v in values)

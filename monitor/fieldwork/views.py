@@ -12,6 +12,9 @@ import base64
 from datetime import date
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -24,14 +27,18 @@ from monitor.extensions import db
 from monitor.fieldwork import bp, forms, links, mailer, rates, services, viewer
 from monitor.fieldwork.models import INVITATION_STATUSES, Answer, FollowUpPlan, Invitation, Response
 from monitor.fieldwork.services import FieldworkError, Selection, WaveSpec
+from monitor.i18n import current_locale, number
 from monitor.models import AssistedPerson, Provider, Region
 from monitor.pagination import paginate
 from monitor.registry.forms import ConfirmForm, options
-from reports.fieldwork_charts import response_rate_by_wave
+from reports.fieldwork_charts import RateChartText, response_rate_by_wave
 from surveys.models import Survey, SurveyVersion
 from surveys.schema import LANGUAGE_NAMES
 
-AUDIENCES = {"person": "assisted persons", "provider": "providers"}
+AUDIENCES = {"person": _l("assisted persons"), "provider": _l("providers")}
+
+# A wave's readable name on every page (the name itself stays the value).
+bp.add_app_template_filter(rates.wave_label, "wave_label")
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -48,7 +55,7 @@ def _regions() -> list[Region]:
 
 
 def _region_choices() -> list[SelectChoice]:
-    return options([("", "All regions")] + [(str(r.id), r.name) for r in _regions()])
+    return options([("", _("All regions"))] + [(str(r.id), r.name) for r in _regions()])
 
 
 def _version_choices() -> list[SelectChoice]:
@@ -58,7 +65,7 @@ def _version_choices() -> list[SelectChoice]:
         .join(Survey, Survey.id == SurveyVersion.survey_id)
         .where(SurveyVersion.status == "published", Survey.audience.in_(list(AUDIENCES)))
         .order_by(Survey.title, Survey.id, SurveyVersion.number.desc())).all()
-    return options([("", "Choose a survey version")] + [
+    return options([("", _("Choose a survey version"))] + [
         (str(vid), forms.version_label(sid, title, number, AUDIENCES[audience]))
         for vid, sid, number, title, audience in rows])
 
@@ -123,7 +130,7 @@ def _wave_rows(form: forms.PlanForm, waves: list[WaveSpec]) -> None:
                                  "offset_months": spec.offset_months,
                                  "window_before_days": spec.window_before_days,
                                  "window_after_days": spec.window_after_days})
-    for _ in range(forms.BLANK_WAVES):
+    for _blank in range(forms.BLANK_WAVES):
         form.waves.append_entry({})
 
 
@@ -148,7 +155,7 @@ def plan_new():
         version = db.session.get(SurveyVersion, form.survey_version_id.data)
         try:
             if version is None:
-                raise FieldworkError("No such survey version.", "survey_version_id")
+                raise FieldworkError(_("No such survey version."), "survey_version_id")
             plan, result = services.create_plan(
                 version, form.title.data or "", form.wave_specs(), form.region_id.data,
                 form.anchor_from.data, actor_id=_actor())
@@ -157,10 +164,10 @@ def plan_new():
             _form_error(form, exc)
         else:
             db.session.commit()
-            flash(f"Plan created: {result.describe()}", "success")
+            flash(_("Plan created: %(result)s", result=result.describe()), "success")
             return redirect(url_for("fieldwork.plan", plan_id=plan.id))
     return render_template("monitor/fieldwork/plan_form.html", form=form, plan=None,
-                           title="New follow-up plan")
+                           title=_("New follow-up plan"))
 
 
 @bp.route("/plans/<int:plan_id>")
@@ -192,11 +199,11 @@ def plan_edit(plan_id: int):
             _form_error(form, exc)
         else:
             db.session.commit()
-            flash("Plan saved. " + (result.describe() if plan.status == "active" else
-                                    "It is closed: no invitations were generated."), "success")
+            flash(_("Plan saved. %(result)s", result=result.describe()) if plan.status == "active"
+                  else _("Plan saved. It is closed: no invitations were generated."), "success")
             return redirect(url_for("fieldwork.plan", plan_id=plan.id))
     return render_template("monitor/fieldwork/plan_form.html", form=form, plan=plan,
-                           title=f"Edit plan: {plan.title}")
+                           title=_("Edit plan: %(title)s", title=plan.title))
 
 
 @bp.route("/plans/<int:plan_id>/generate", methods=["POST"])
@@ -212,7 +219,8 @@ def plan_generate(plan_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(f"Invitations brought up to date with the registry: {result.describe()}", "success")
+        flash(_("Invitations brought up to date with the registry: %(result)s", result=result.describe()),
+              "success")
     return redirect(url_for("fieldwork.plan", plan_id=plan.id))
 
 
@@ -255,12 +263,21 @@ def issue(plan_id: int):
                                   actor_id=_actor(), output=output)
     db.session.commit()
     if scope == "ticked" and len(issued) < len(form.ids.data):
-        skipped = len(form.ids.data) - len(issued)
-        flash(f"{skipped} of the {len(form.ids.data)} ticked invitations got no link: "
-              + ("they are closed, or their links were issued after this page was opened."
-                 if mode == "reissue" else "they already had one (use Re-issue) or are closed."), "warning")
+        skipped, ticked = len(form.ids.data) - len(issued), len(form.ids.data)
+        if mode == "reissue":
+            flash(ngettext("%(skipped)s of the %(num)d ticked invitation got no link: it is closed, or "
+                           "its link was issued after this page was opened.",
+                           "%(skipped)s of the %(num)d ticked invitations got no link: they are closed, "
+                           "or their links were issued after this page was opened.",
+                           ticked, skipped=number(skipped)), "warning")
+        else:
+            flash(ngettext("%(skipped)s of the %(num)d ticked invitation got no link: it already had "
+                           "one (use Re-issue) or is closed.",
+                           "%(skipped)s of the %(num)d ticked invitations got no link: they already had "
+                           "one (use Re-issue) or are closed.",
+                           ticked, skipped=number(skipped)), "warning")
     if not issued:
-        flash("No links were issued.", "warning")
+        flash(_("No links were issued."), "warning")
         return redirect(_due_url(plan, form))
     rows = links.link_rows(issued)
     if output == "csv":
@@ -272,7 +289,7 @@ def issue(plan_id: int):
         response.headers["Cache-Control"] = "no-store"
         return response
     return render_template("monitor/fieldwork/sheet.html", plan=plan, rows=rows, qr=links.qr_svg,
-                           reissue=mode == "reissue")
+                           hints=links.card_hints(), reissue=mode == "reissue")
 
 
 def _email_links(plan: FollowUpPlan, form: forms.LinksForm, selection: Selection):
@@ -281,8 +298,8 @@ def _email_links(plan: FollowUpPlan, form: forms.LinksForm, selection: Selection
     can be issued again by e-mail or on paper."""
     settings = mailer.MailSettings.from_config(current_app.config)
     if settings is None:
-        flash("E-mail is off on this server (MAIL_SERVER is not set): issue the links as a CSV "
-              "or a printable sheet.", "error")
+        flash(_("E-mail is off on this server (MAIL_SERVER is not set): issue the links as a CSV "
+                "or a printable sheet."), "error")
         return redirect(_due_url(plan, form))
     batch = current_app.config["MAIL_BATCH"]
     issued = services.issue_links(plan, selection, actor_id=_actor(), output="email",
@@ -290,29 +307,36 @@ def _email_links(plan: FollowUpPlan, form: forms.LinksForm, selection: Selection
     # The links exist before any e-mail names them; a crash after sending loses no link.
     db.session.commit()
     if not issued:
-        flash("No links were e-mailed: none of the selected invitations is pending without a "
-              "link and has an e-mail address on record. Use the CSV or the printable sheet.",
+        flash(_("No links were e-mailed: none of the selected invitations is pending without a "
+                "link and has an e-mail address on record. Use the CSV or the printable sheet."),
               "warning")
         return redirect(_due_url(plan, form))
     report = mailer.send_links(settings, [(link, links.respondent_link(link.token)) for link in issued])
     if report.failed:
-        services.withdraw_links(plan, [link for link, _ in report.failed], report.failed[0][1],
+        # The audit log keeps the reason in English; the page says it in the officer's language.
+        services.withdraw_links(plan, [link for link, _reason in report.failed], str(report.failed[0][1]),
                                 actor_id=_actor())
     audit.record("invitation_links_emailed", target=f"followup_plan:{plan.id}", user_id=_actor(),
                  count=len(report.sent), failed=len(report.failed))
     db.session.commit()
     if report.sent:
-        flash(f"{len(report.sent)} link{'s' if len(report.sent) != 1 else ''} e-mailed.", "success")
+        flash(ngettext("%(num)d link e-mailed.", "%(num)d links e-mailed.", len(report.sent)), "success")
     if report.failed:
-        flash(f"{len(report.failed)} e-mail{'s' if len(report.failed) != 1 else ''} could not be sent: "
-              f"{report.failed[0][1]}. Those invitations keep no link; send again or use the CSV.",
-              "error")
+        flash(ngettext("%(num)d e-mail could not be sent: %(reason)s. That invitation keeps no link; "
+                       "send again or use the CSV.",
+                       "%(num)d e-mails could not be sent: %(reason)s. Those invitations keep no link; "
+                       "send again or use the CSV.",
+                       len(report.failed), reason=report.failed[0][1].translated()), "error")
     if selection.ids and len(issued) < len(selection.ids):
-        flash(f"{len(selection.ids) - len(issued)} of the {len(selection.ids)} ticked invitations "
-              "were not e-mailed: no e-mail address on record, a link already issued, or closed.",
-              "warning")
+        flash(ngettext("%(skipped)s of the %(num)d ticked invitation was not e-mailed: no e-mail "
+                       "address on record, a link already issued, or closed.",
+                       "%(skipped)s of the %(num)d ticked invitations were not e-mailed: no e-mail "
+                       "address on record, a link already issued, or closed.",
+                       len(selection.ids), skipped=number(len(selection.ids) - len(issued))), "warning")
     elif len(issued) == batch:
-        flash(f"At most {batch} links are e-mailed at a time: send again for the rest.", "warning")
+        flash(ngettext("At most %(num)d link is e-mailed at a time: send again for the rest.",
+                       "At most %(num)d links are e-mailed at a time: send again for the rest.", batch),
+              "warning")
     return redirect(_due_url(plan, form))
 
 
@@ -329,9 +353,10 @@ def revoke(plan_id: int):
     n = services.revoke(plan, Selection(ids=tuple(form.ids.data)), actor_id=_actor())
     db.session.commit()
     if n:
-        flash(f"{n} invitation{'s' if n != 1 else ''} revoked: the link no longer opens the survey.", "success")
+        flash(ngettext("%(num)d invitation revoked: its link no longer opens the survey.",
+                       "%(num)d invitations revoked: their links no longer open the survey.", n), "success")
     else:
-        flash("Nothing revoked: completed, declined, expired or revoked invitations stay as they are.",
+        flash(_("Nothing revoked: completed, declined, expired or revoked invitations stay as they are."),
               "warning")
     return redirect(_due_url(plan, form))
 
@@ -354,11 +379,18 @@ def rates_page():
     today = services.current_date()
     table = rates.response_rates(today, survey_id=survey_id, region_id=region_id)
     waves = rates.by_wave(table)
-    chart = _data_uri(response_rate_by_wave(waves))
+    chart = _data_uri(response_rate_by_wave(waves, _chart_text(waves["wave"])))
     return render_template("monitor/fieldwork/rates.html", table=table.to_dict("records"),
                            waves=waves.to_dict("records"), chart=chart, surveys=_surveys(),
                            regions=_regions(), statuses=INVITATION_STATUSES, labels=rates.STATUS_LABELS,
                            today=today)
+
+
+def _chart_text(waves) -> RateChartText:
+    """The rate chart's words in the page's language (``reports`` knows no Flask)."""
+    return RateChartText(no_invitations=_("No invitations yet"), not_open_yet=_("not open yet"),
+                         rate=_("{percent} · {completed} of {eligible}"),
+                         wave_names={name: rates.wave_label(name) for name in waves}, number=number)
 
 
 @bp.route("/responses")
@@ -382,11 +414,15 @@ def response_view(response_id: int):
     version = db.session.get(SurveyVersion, response.survey_version_id)
     answers = dict(db.session.execute(select(Answer.question_key, Answer.value)
                                       .where(Answer.response_id == response.id)).all())
-    sections, extra = viewer.labelled(version.schema(), answers)
+    schema = version.schema()
+    # The questions in the page's language where the survey has it, else its default language.
+    language = current_locale() if current_locale() in schema.languages else schema.default_language
+    sections, extra = viewer.labelled(schema, answers, language)
     respondent = (db.session.get(AssistedPerson, invitation.person_id) if invitation.person_id
                   else db.session.get(Provider, invitation.provider_id))
     services.record_response_viewed(response, actor_id=_actor())
     db.session.commit()
     return render_template("monitor/fieldwork/response.html", response=response, invitation=invitation,
                            version=version, sections=sections, extra=extra,
-                           code=respondent.code if respondent else "?", language_names=LANGUAGE_NAMES)
+                           code=respondent.code if respondent else "?", language_names=LANGUAGE_NAMES,
+                           shown_in=language)

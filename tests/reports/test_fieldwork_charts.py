@@ -34,3 +34,21 @@ def test_long_survey_titles_are_drawn_whole_and_legible():
     # phone's width (about 310 px in its card) the text is still 11 px or more.
     assert width * 96 / 72 <= 400
     assert min(sizes) >= 10 and min(sizes) * 310 / width >= 11
+
+
+def test_the_words_come_in_the_readers_language():
+    from reports.fieldwork_charts import RateChartText
+
+    df = pd.DataFrame({"survey": ["S"] * 3, "wave": ["baseline", "m3", "pilot"],
+                       "rate": [0.6, float("nan"), 1.0], "completed_eligible": [1203, 0, 2],
+                       "eligible": [2005, 0, 2]})
+    text = RateChartText(not_open_yet="ще не відкрито", rate="{percent} · {completed} з {eligible}",
+                         wave_names={"baseline": "Базова хвиля", "m3": "3 місяці"},
+                         number=lambda n: f"{n:,}".replace(",", "\u00a0"))
+    texts, sizes, _ = _texts_and_sizes(response_rate_by_wave(df, text))
+    # Each wave by its readable name with its name beside it; one without a label by its name.
+    assert texts == ["Базова хвиля", "baseline", "60% · 1\u00a0203 з 2\u00a0005",
+                     "3 місяці", "m3", "ще не відкрито", "pilot", "100% · 2 з 2"]
+    assert min(sizes) >= 10
+    assert "Запрошень ще немає" in _texts_and_sizes(response_rate_by_wave(
+        df.iloc[0:0], RateChartText(no_invitations="Запрошень ще немає")))[0]
