@@ -21,7 +21,7 @@ RATE_CHART_WIDTH_IN = 3.8
 _TITLE_WIDTH = 38
 #: About how many characters of 12 pt text fit across the chart: a wave's label, its name and
 #: its value longer than this put the value on a line of its own, so they never overlap.
-_LINE_CHARS = 34
+_LINE_CHARS = 38
 _TRACK = "#e3e8f0"
 _INK = "#1d2433"
 _MUTED = "#5b6577"

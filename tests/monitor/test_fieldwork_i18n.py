@@ -208,7 +208,7 @@ def test_the_printable_sheet_speaks_the_officer_and_tells_the_respondent_in_ever
     page = _text(client.post(f"/fieldwork/plans/{fielded.id}/links", data={
         "action": "all-sheet", "wave": "baseline"}))
     for words in ("1 ссылка для печати", "Эти ссылки существуют только на этой странице.",
-                  "Назад к списку приглашений", "Волна: Базовая волна · срок 2029-09-01",
+                  "Назад к списку приглашений", 'Волна: Базовая волна · срок <span class="nowrap">2029-09-01</span>',
                   '<p class="card-hint" lang="uk">Відскануйте код або відкрийте посилання</p>',
                   '<p class="card-hint" lang="ru">Отсканируйте код или откройте ссылку</p>',
                   '<p class="card-hint" lang="en">Scan the code or open the link</p>'):
@@ -244,10 +244,10 @@ def test_the_chart_says_there_is_nothing_yet_in_russian(app, factory):
 
 
 @pytest.mark.parametrize("language,words", [
-    ("uk", ["Відповідь {code}, хвиля: 3 місяці", "Do you agree to take part? (uk)", "<dd>Так</dd>",
-            "<dd>Shelter (uk)</dd>", "мова: Українська", "Розпочато", "надіслано", "Згода", "надано"]),
-    ("ru", ["Ответ {code}, волна: 3 месяца", "Do you agree to take part? (ru)", "<dd>Да</dd>",
-            "<dd>Shelter (ru)</dd>", "язык: Русский", "Начато", "отправлено", "Согласие", "дано"]),
+    ("uk", ['Відповідь <span class="nowrap">{code}</span>, хвиля: 3 місяці', "Do you agree to take part? (uk)",
+            "<dd>Так</dd>", "<dd>Shelter (uk)</dd>", "мова: Українська", "Розпочато", "надіслано", "Згода", "надано"]),
+    ("ru", ['Ответ <span class="nowrap">{code}</span>, волна: 3 месяца', "Do you agree to take part? (ru)",
+            "<dd>Да</dd>", "<dd>Shelter (ru)</dd>", "язык: Русский", "Начато", "отправлено", "Согласие", "дано"]),
 ])
 def test_the_response_viewer_shows_the_survey_in_the_officers_language(app, factory, fielded, language, words):
     invitation = invitations(fielded, wave="m3")[0]
