@@ -6,7 +6,8 @@ Which language a page is drawn in:
   respondent session's language, the survey's default, the browser's);
 - a staff member's pages are in the language kept on their account (``User.language``), chosen
   at their first sign-in from the browser's Accept-Language and changed from any page;
-- a page before sign-in (the login page, an error) follows the browser, else English.
+- a page before sign-in (the login page, an error) follows the browser, else English;
+- outside a request (the command line, a job) English: the command line speaks English.
 
 Each part of the product keeps its own catalogue beside its code (``CATALOGUES``): its
 ``babel.cfg`` says which files it extracts from, ``translations/<lang>/LC_MESSAGES`` holds the
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, refresh
 from flask_login import current_user
 
@@ -47,6 +48,8 @@ def browser_language(offered: tuple[str, ...] | list[str] = LANGUAGES) -> str | 
 
 def select_locale() -> str:
     """Flask-Babel's locale selector (see the module docstring for the order)."""
+    if not has_request_context():
+        return FALLBACK
     chosen = g.get("respondent_language")
     if chosen:
         return chosen
