@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, refresh
+from flask_babel import Babel, format_decimal, get_locale, gettext, refresh
 from flask_login import current_user
 
 from surveys.schema import LANGUAGE_NAMES, LANGUAGES
@@ -39,6 +39,11 @@ CATALOGUES: dict[str, Path] = {
 }
 #: What a page is drawn in when nothing says otherwise (no account, no usable Accept-Language).
 FALLBACK = "en"
+
+
+def N_(message: str) -> str:  # noqa: N802  (the name pybabel looks for)
+    """Mark ``message`` for the catalogue; it is translated where it is shown."""
+    return message
 
 
 def browser_language(offered: tuple[str, ...] | list[str] = LANGUAGES) -> str | None:
@@ -66,6 +71,7 @@ def init_app(app: Flask) -> None:
                           ";".join(str(path / "translations") for path in CATALOGUES.values()))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", FALLBACK)
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["number"] = number
 
     @app.before_request
     def _fresh_locale() -> None:
@@ -83,6 +89,12 @@ def current_locale() -> str:
     """The language this page is drawn in (uk, ru or en)."""
     locale = get_locale()
     return locale.language if locale is not None else FALLBACK
+
+
+def number(value: int | float) -> str:
+    """A count in the page's language: 1,234 in English, 1 234 in Ukrainian and Russian (where
+    a comma would read as a decimal point)."""
+    return format_decimal(value)
 
 
 def role_name(role: str) -> str:

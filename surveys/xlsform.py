@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -63,9 +62,9 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -88,12 +87,12 @@ from surveys.schema import (
 )
 from surveys.validation import errors as _validation_errors
 from surveys.validation import validate
+from surveys.workbooks import MAX_UNPACKED_BYTES, WorkbookRefused, check_xlsx
 
 __all__ = ["ImportedForm", "XLSFormError", "export_xlsform", "import_xlsform", "language_code"]
 
-#: Largest upload read, and the most its parts may unpack to (a guard against zip bombs).
+#: Largest upload read; what its parts may unpack to is capped by ``surveys.workbooks``.
 MAX_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 #: The names the exporter writes after ``label::`` (the ODK convention ``Name (code)``).
 LANGUAGE_COLUMN = {"en": "English (en)", "uk": "Ukrainian (uk)", "ru": "Russian (ru)"}
@@ -247,25 +246,10 @@ def _read_workbook(data: bytes, filename: str
     if len(data) > MAX_BYTES:
         raise XLSFormError(_("%(file)s is larger than %(num)d MB.", file=name,
                              num=MAX_BYTES // (1024 * 1024)))
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise XLSFormError(_("%(file)s is an old Excel (.xls) or encrypted workbook; save it "
-                             "as .xlsx (Excel Workbook) and import that.", file=name))
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        if _looks_like_text(data):
-            raise XLSFormError(_("%(file)s is not an Excel workbook (.xlsx). A CSV or text "
-                                 "XLSForm cannot be imported; open it in a spreadsheet and "
-                                 "save it as .xlsx.", file=name)) from None
-        raise XLSFormError(_("%(file)s is not an Excel workbook (.xlsx).", file=name)) from None
-    with archive:
-        members = archive.infolist()
-        if not any(m.filename == "xl/workbook.xml" for m in members):
-            raise XLSFormError(_("%(file)s is a zip archive but not an Excel workbook (.xlsx).",
-                                 file=name))
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise XLSFormError(_("%(file)s unpacks to more than %(num)d MB.", file=name,
-                                 num=MAX_UNPACKED_BYTES // (1024 * 1024)))
+        check_xlsx(data, name, MAX_UNPACKED_BYTES)
+    except WorkbookRefused as refused:
+        raise XLSFormError(_refusal(refused, name, data)) from None
     try:
         book = xlsx_to_dict(data)
     except Exception as exc:  # any failure to read arbitrary bytes means: not a usable workbook
@@ -275,6 +259,28 @@ def _read_workbook(data: bytes, filename: str
     if any(s.lower() == "nrm_scores" for s in book.get("sheet_names", [])):
         scores = _read_extra_sheet(data, "nrm_scores")
     return book, scores
+
+
+def _refusal(refused: WorkbookRefused, name: str, data: bytes) -> str:
+    """What ``check_xlsx`` refused, said in the page's language (its own message is English)."""
+    if refused.reason == "old_format":
+        return _("%(file)s is an old Excel (.xls) or encrypted workbook; save it as .xlsx (Excel "
+                 "Workbook) without a password and import that.", file=name)
+    if refused.reason == "not_zip":
+        if _looks_like_text(data):
+            return _("%(file)s is not an Excel workbook (.xlsx). A CSV or text XLSForm cannot be "
+                     "imported; open it in a spreadsheet and save it as .xlsx.", file=name)
+        return _("%(file)s is not an Excel workbook (.xlsx).", file=name)
+    if refused.reason == "not_workbook":
+        return _("%(file)s is a zip archive but not an Excel workbook (.xlsx).", file=name)
+    if refused.reason == "too_large" and refused.ratio is not None:
+        ratio = format_decimal(refused.ratio) if get_locale() else f"{refused.ratio:,}"
+        return _("%(file)s unpacks to %(ratio)s times its size, as no saved spreadsheet does (it "
+                 "looks like a zip bomb), so it was not opened.", file=name, ratio=ratio)
+    if refused.reason == "too_large":
+        return _("%(file)s unpacks to more than %(num)d MB; split it into smaller files.",
+                 file=name, num=MAX_UNPACKED_BYTES // (1024 * 1024))
+    return refused.message
 
 
 def _looks_like_text(data: bytes) -> bool:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, refresh
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -15,15 +18,13 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from monitor import audit, i18n, throttle
 from monitor.accounts import AccountError, WrongPassword, change_own_password
-from monitor.auth import sessions
+from monitor.auth import bp, sessions
 from monitor.auth.access import STAFF, allow, public
 from monitor.auth.passwords import MIN_PASSWORD_LENGTH, dummy_verify, verify_password
 from monitor.clock import utcnow
 from monitor.extensions import db
 from monitor.models import User
 from surveys.schema import LANGUAGE_NAMES, LANGUAGES
-
-bp = Blueprint("auth", __name__)
 
 #: Failed logins allowed per window, per client address and per e-mail address.
 LOGIN_WINDOW = timedelta(minutes=15)
@@ -34,17 +35,19 @@ PASSWORD_CHANGE_LIMIT = 10
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
-    submit = SubmitField("Log in")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField(_l("Log in"))
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
-    new = PasswordField("New password", validators=[DataRequired(), Length(max=1024)],
-                        description=f"At least {MIN_PASSWORD_LENGTH} characters.")
-    confirm = PasswordField("New password again", validators=[
-        DataRequired(), EqualTo("new", message="The two new passwords are not the same.")])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)],
+                        description=lazy_ngettext("At least %(num)d character.",
+                                                  "At least %(num)d characters.",
+                                                  MIN_PASSWORD_LENGTH))
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new", message=_l("The two new passwords are not the same."))])
 
 
 def _safe_next(target: str | None) -> str:
@@ -69,7 +72,7 @@ def login():
                 or throttle.is_blocked(keys[1], LOGIN_LIMIT_PER_EMAIL, LOGIN_WINDOW)):
             audit.record("login_throttled", target=email[:255])
             db.session.commit()
-            flash("Too many failed attempts. Please wait 15 minutes and try again.", "error")
+            flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "error")
             return render_template("monitor/auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is None:
@@ -92,7 +95,7 @@ def login():
             throttle.record_failure(key, LOGIN_WINDOW)
         audit.record("login_failed", target=email[:255])
         db.session.commit()
-        flash("The e-mail or the password is not right.", "error")
+        flash(_("The e-mail or the password is not right."), "error")
     return render_template("monitor/auth/login.html", form=form)
 
 
@@ -104,7 +107,9 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You have logged out.", "info")
+    # Said in the language of the login page it lands on (the browser's, nobody is signed in).
+    refresh()
+    flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -118,7 +123,7 @@ def password():
         if throttle.is_blocked(key, PASSWORD_CHANGE_LIMIT, LOGIN_WINDOW):
             audit.record("password_change_throttled", target=f"user:{user.id}")
             db.session.commit()
-            flash("Too many wrong passwords. Please wait 15 minutes and try again.", "error")
+            flash(_("Too many wrong passwords. Please wait 15 minutes and try again."), "error")
             return render_template("monitor/auth/password.html", form=form), 429
         try:
             change_own_password(user, form.current.data, form.new.data, user.session_id,
@@ -136,7 +141,7 @@ def password():
             throttle.clear(key)
             db.session.commit()
             login_user(user)  # the cookie now carries the renewed session's id
-            flash("Your password is changed. Your other sessions have ended.", "success")
+            flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("home.index"))
     return render_template("monitor/auth/password.html", form=form)
 

@@ -3,109 +3,92 @@ respondent's language, and which of a survey's languages a page is drawn in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
+
+from flask import has_app_context
+from flask_babel import force_locale, gettext
 
 from surveys.schema import (
     LANGUAGES,
     Survey,
 )
 
-#: Interface strings per language. The next step moves them to Flask-Babel catalogues.
-UI: dict[str, dict[str, str]] = {
-    "en": {
-        "next": "Next",
-        "back": "Back",
-        "finish": "Finish",
-        "required": "This question needs an answer.",
-        "required_word": "required",
-        "not_integer": "Enter a whole number.",
-        "not_number": "Enter a number.",
-        "not_date": "Enter a valid date.",
-        "too_many_digits": "Enter a number with at most {digits} digits.",
-        "range": "Enter a number from {minimum} to {maximum}.",
-        "at_least": "Enter a number of at least {minimum}.",
-        "at_most": "Enter a number of at most {maximum}.",
-        "not_choice": "Choose one of the options.",
-        "constraint": "This answer is not accepted. Please check it.",
-        "too_long": "The answer is too long (at most {maximum} characters).",
-        "error_summary": "Please check your answers",
-        "page_of": "Page {page} of {pages}",
-        "yes": "Yes",
-        "no": "No",
-        "choose": "Choose…",
-        "preview": "Preview — answers are not saved",
-        "end_title": "Thank you!",
-        "end_text": "You have answered all the questions.",
-        "revealed": "New questions have appeared, based on your answers. Please answer them too.",
-        "language": "Language",
-        "start_again": "Start again",
-    },
-    "uk": {
-        "next": "Далі",
-        "back": "Назад",
-        "finish": "Завершити",
-        "required": "Це запитання потребує відповіді.",
-        "required_word": "обов'язкове",
-        "not_integer": "Введіть ціле число.",
-        "not_number": "Введіть число.",
-        "not_date": "Введіть правильну дату.",
-        "too_many_digits": "Введіть число, що має не більше {digits} цифр.",
-        "range": "Введіть число від {minimum} до {maximum}.",
-        "at_least": "Введіть число, не менше ніж {minimum}.",
-        "at_most": "Введіть число, не більше ніж {maximum}.",
-        "not_choice": "Оберіть один із варіантів.",
-        "constraint": "Ця відповідь не приймається. Перевірте її, будь ласка.",
-        "too_long": "Відповідь задовга (не більше {maximum} символів).",
-        "error_summary": "Перевірте, будь ласка, відповіді",
-        "page_of": "Сторінка {page} з {pages}",
-        "yes": "Так",
-        "no": "Ні",
-        "choose": "Оберіть…",
-        "preview": "Попередній перегляд — відповіді не зберігаються",
-        "end_title": "Дякуємо!",
-        "end_text": "Ви відповіли на всі запитання.",
-        "revealed": "Залежно від ваших відповідей з'явилися нові запитання. Дайте, будь ласка, "
-                    "відповідь і на них.",
-        "language": "Мова",
-        "start_again": "Почати знову",
-    },
-    "ru": {
-        "next": "Далее",
-        "back": "Назад",
-        "finish": "Завершить",
-        "required": "Этот вопрос требует ответа.",
-        "required_word": "обязательный",
-        "not_integer": "Введите целое число.",
-        "not_number": "Введите число.",
-        "not_date": "Введите правильную дату.",
-        "too_many_digits": "Введите число, в котором не больше {digits} цифр.",
-        "range": "Введите число от {minimum} до {maximum}.",
-        "at_least": "Введите число не меньше {minimum}.",
-        "at_most": "Введите число не больше {maximum}.",
-        "not_choice": "Выберите один из вариантов.",
-        "constraint": "Этот ответ не принимается. Проверьте его, пожалуйста.",
-        "too_long": "Ответ слишком длинный (не более {maximum} символов).",
-        "error_summary": "Проверьте, пожалуйста, ответы",
-        "page_of": "Страница {page} из {pages}",
-        "yes": "Да",
-        "no": "Нет",
-        "choose": "Выберите…",
-        "preview": "Предварительный просмотр — ответы не сохраняются",
-        "end_title": "Спасибо!",
-        "end_text": "Вы ответили на все вопросы.",
-        "revealed": "В зависимости от ваших ответов появились новые вопросы. Ответьте, "
-                    "пожалуйста, и на них.",
-        "language": "Язык",
-        "start_again": "Начать заново",
-    },
+
+def N_(text: str) -> str:
+    """Marks ``text`` for the catalogue without translating it (Babel extracts ``N_``)."""
+    return text
+
+
+#: The interface strings by name, in English; the catalogue (surveys/translations) holds their
+#: Ukrainian and Russian. ``{name}`` placeholders are filled by :func:`ui`.
+MESSAGES: dict[str, str] = {
+    "next": N_("Next"),
+    "back": N_("Back"),
+    "finish": N_("Finish"),
+    "required": N_("This question needs an answer."),
+    "required_word": N_("required"),
+    "not_integer": N_("Enter a whole number."),
+    "not_number": N_("Enter a number."),
+    "not_date": N_("Enter a valid date."),
+    "too_many_digits": N_("Enter a number with at most {digits} digits."),
+    "range": N_("Enter a number from {minimum} to {maximum}."),
+    "at_least": N_("Enter a number of at least {minimum}."),
+    "at_most": N_("Enter a number of at most {maximum}."),
+    "not_choice": N_("Choose one of the options."),
+    "constraint": N_("This answer is not accepted. Please check it."),
+    "too_long": N_("The answer is too long (at most {maximum} characters)."),
+    "error_summary": N_("Please check your answers"),
+    "page_of": N_("Page {page} of {pages}"),
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "choose": N_("Choose…"),
+    "preview": N_("Preview — answers are not saved"),
+    "end_title": N_("Thank you!"),
+    "end_text": N_("You have answered all the questions."),
+    "revealed": N_("New questions have appeared, based on your answers. Please answer them too."),
+    "language": N_("Language"),
+    "start_again": N_("Start again"),
 }
 
+
+class _Interface(Mapping[str, Mapping[str, str]]):
+    """``UI[language][name]``: the interface strings in ``language`` from the catalogues.
+
+    A page names its language explicitly (the designer previews a survey in Russian while the
+    officer reads Ukrainian), so this does not follow the request's locale: each language's
+    strings are looked up once, under ``force_locale``, and kept for the process (the
+    catalogues do not change while it runs). Outside an app there are no catalogues: English.
+    """
+
+    def __init__(self) -> None:
+        self._by_language: dict[str, dict[str, str]] = {}
+
+    def __getitem__(self, language: str) -> Mapping[str, str]:
+        if language not in LANGUAGES:
+            raise KeyError(language)
+        strings = self._by_language.get(language)
+        if strings is None:
+            if not has_app_context():
+                return MESSAGES
+            with force_locale(language):
+                strings = {name: gettext(text) for name, text in MESSAGES.items()}
+            self._by_language[language] = strings
+        return strings
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+UI: Mapping[str, Mapping[str, str]] = _Interface()
 
 
 def ui(language: str, name: str, **values: Any) -> str:
     """The interface string ``name`` in ``language`` (English when unknown)."""
-    text = UI.get(language, UI["en"]).get(name) or UI["en"][name]
+    text = UI[language if language in LANGUAGES else "en"][name]
     return text.format(**values) if values else text
 
 

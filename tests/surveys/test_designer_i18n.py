@@ -20,6 +20,7 @@ from surveys.models import Survey
 from surveys.validation import validate
 from surveys.xlsform import XLSFormError, import_xlsform
 from tests.surveys.factories import simple_survey
+from tests.zip_bombs import xlsx_bomb
 
 
 def _speaking(user, language: str) -> None:
@@ -191,3 +192,19 @@ def test_outside_a_request_the_checks_and_refusals_stay_english(app):
         import_xlsform(_workbook_with_a_location_question())
     assert refused.value.problems == [
         "survey row 3: type 'geopoint' is not supported: locations are not collected."]
+
+
+def test_a_zip_bomb_is_refused_in_the_officers_language(app, factory):
+    # The workbook check is shared with the registry import and says its refusal in English;
+    # the XLSForm import words it again for its own page.
+    officer = factory.user("officer")
+    _speaking(officer, "uk")
+    with app.test_request_context("/surveys"):
+        user = db.session.get(User, officer.id)
+        sessions.start(user)
+        login_user(user)
+        with pytest.raises(XLSFormError) as refused:
+            import_xlsform(xlsx_bomb(50 * 1024 * 1024, ("type", "name", "label")), "bomb.xlsx")
+    assert re.fullmatch(r"bomb\.xlsx після розпакування стає в [\d\s\u00a0\u202f]+ разів "
+                        r"більшим, чого не буває зі збереженими таблицями \(схоже на zip-бомбу\), "
+                        r"тому його не відкрито\.", str(refused.value)), str(refused.value)
