@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, refresh
 from flask_login import current_user
 
@@ -54,6 +54,8 @@ def select_locale() -> str:
         language = getattr(current_user, "language", None)
         if language in LANGUAGES:
             return language
+    if not has_request_context():
+        return FALLBACK  # the command line, a test or a worker: no browser to ask
     return browser_language() or FALLBACK
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from monitor import audit
@@ -68,12 +70,12 @@ def import_table(
     spec = IMPORT_KINDS.get(kind)
     if spec is None:
         raise ImportRejected([RowError(None, None, shown(kind),
-                                       "Unknown kind of import; choose one of: "
-                                       + ", ".join(IMPORT_KINDS) + ".")])
+                                       _("Unknown kind of import; choose one of: %(kinds)s.",
+                                         kinds=", ".join(IMPORT_KINDS)))])
     try:
         header, rows = read_table(filename, data)
     except FileProblem as problem:
-        raise ImportRejected([RowError(problem.row, None, None, problem.reason)]) from None
+        raise ImportRejected([RowError(problem.row, None, None, _file_problem(problem))]) from None
     positions, unnamed = _match_header(spec, header)
     width = len(header)
 
@@ -92,8 +94,10 @@ def import_table(
             count += 1
             if count > MAX_ROWS:
                 report.add(number, None, None,
-                           f"The file has more than {MAX_ROWS:,} data rows; split it into "
-                           "smaller files.")
+                           ngettext("The file has more than %(count)s data row; split it into "
+                                    "smaller files.",
+                                    "The file has more than %(count)s data rows; split it into "
+                                    "smaller files.", MAX_ROWS, count=format_decimal(MAX_ROWS)))
                 break
             if len(cells) > width or unnamed:
                 _check_unnamed(report, number, cells, width, unnamed)
@@ -101,10 +105,10 @@ def import_table(
                 cells = [*cells, *padding[len(cells) :]]
             importer.check(number, cells)
     except FileProblem as problem:
-        report.add(problem.row, None, None, problem.reason)
+        report.add(problem.row, None, None, _file_problem(problem))
     if count == 0 and not report.count:
         raise ImportRejected([RowError(None, None, None,
-                                       "The file has column names but no data rows.")])
+                                       _("The file has column names but no data rows."))])
 
     report.checks_after_reading()
     importer.finish()
@@ -115,13 +119,20 @@ def import_table(
         created = importer.write()
     except IntegrityError:
         raise ImportRejected([RowError(None, None, None,
-                                       "Someone changed the registry while this file was being "
-                                       "imported, so nothing was imported. Please try again.")]
+                                       _("Someone changed the registry while this file was being "
+                                         "imported, so nothing was imported. Please try again."))]
                              ) from None
     audit.record("import", kind, user_id=actor_id, rows=count,
                  filename=shown(filename) or None, created=created)
     db.session.flush()
     return ImportResult(kind=kind, rows=count, created=created, message=importer.message(created))
+
+
+def _file_problem(problem: FileProblem) -> str:
+    """The reason a file cannot be read, in the officer's language (numbers grouped)."""
+    params = {key: format_decimal(value) if isinstance(value, int) else value
+              for key, value in problem.params.items()}
+    return _(problem.reason, **params)
 
 
 def _normalise(name: str) -> str:
@@ -146,15 +157,16 @@ def _match_header(spec: ImportKind, header: list[Any]) -> tuple[dict[str, int], 
         name = known.get(_normalise(cell))
         if name is None:
             errors.append(RowError(1, shown(cell), shown(cell),
-                                   f"Unknown column for an import of {spec.title.lower()}. "
-                                   "The columns are: " + ", ".join(known.values()) + "."))
+                                   _("Unknown column for an import of %(kind)s. The columns are: "
+                                     "%(columns)s.", kind=str(spec.title).lower(),
+                                     columns=", ".join(known.values()))))
         elif name in positions:
-            errors.append(RowError(1, name, shown(cell), "This column appears twice."))
+            errors.append(RowError(1, name, shown(cell), _("This column appears twice.")))
         else:
             positions[name] = index
     for column in spec.columns:
         if column.required == "yes" and column.name not in positions:
-            errors.append(RowError(1, column.name, "", "This required column is missing."))
+            errors.append(RowError(1, column.name, "", _("This required column is missing.")))
     if errors:
         names = {_normalise(cell) for cell in header if not is_blank(cell)}
         for other in IMPORT_KINDS.values():
@@ -162,8 +174,9 @@ def _match_header(spec: ImportKind, header: list[Any]) -> tuple[dict[str, int], 
             if (other is not spec and names <= other_names
                     and {_normalise(c) for c in other.required_columns} <= names):
                 errors.insert(0, RowError(1, None, None,
-                                          f"These columns are those of an import of "
-                                          f"{other.title.lower()}; choose that kind of import."))
+                                          _("These columns are those of an import of %(kind)s; "
+                                            "choose that kind of import.",
+                                            kind=str(other.title).lower())))
                 break
         raise ImportRejected(errors)
     return positions, unnamed
@@ -172,12 +185,12 @@ def _match_header(spec: ImportKind, header: list[Any]) -> tuple[dict[str, int], 
 def _check_unnamed(report: Report, number: int, cells: Any, width: int, unnamed: list[int]) -> None:
     for index in unnamed:
         if index < len(cells) and not is_blank(cells[index]):
-            report.add(number, f"column {index + 1}", shown(cells[index]),
-                       "A value in a column without a name in row 1.")
+            report.add(number, _("column %(number)s", number=index + 1), shown(cells[index]),
+                       _("A value in a column without a name in row 1."))
     for index in range(width, len(cells)):
         if not is_blank(cells[index]):
-            report.add(number, f"column {index + 1}", shown(cells[index]),
-                       "A value to the right of the last named column.")
+            report.add(number, _("column %(number)s", number=index + 1), shown(cells[index]),
+                       _("A value to the right of the last named column."))
             break
 
 
