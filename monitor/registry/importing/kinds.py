@@ -8,6 +8,7 @@ inserts in chunks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +44,7 @@ from monitor.registry.importing.report import Report
 from monitor.registry.importing.values import (
     BadValue,
     Vocabulary,
+    fold,
     parse_country,
     parse_date,
     parse_number,
@@ -129,17 +131,23 @@ def parse_code(raw: Any) -> str:
 
 
 class RegionLookup:
-    """Regions by code or name (English, Ukrainian, Russian), in any case; one query."""
+    """Regions by code or name (English, Ukrainian, Russian; "Чернівецька" or "Чернівецька обл."
+    for "Чернівецька область"), in any case, with or without apostrophes; one query."""
 
     def __init__(self) -> None:
         self.by_key: dict[str, int] = {}
         self.label: dict[int, str] = {}
         regions = db.session.scalars(select(Region)).all()
+        short: dict[str, set[int]] = {}
         for region in regions:
             self.label[region.id] = f"{region_name(region)} ({region.code})"
-            for key in (region.code, region.name, region.name_uk, region.name_ru):
-                if key:
-                    self.by_key.setdefault(_fold(key), region.id)
+            for name in (region.code, region.name, region.name_uk, region.name_ru):
+                if name:
+                    self.by_key.setdefault(fold(name), region.id)
+                    short.setdefault(_short_region(fold(name)), set()).add(region.id)
+        for key, ids in short.items():
+            if key and len(ids) == 1:  # a short form two regions share names neither
+                self.by_key.setdefault(key, next(iter(ids)))
         codes = sorted(region.code for region in regions)
         if not codes:
             self.unknown = _("Unknown region; no regions are registered yet.")
@@ -151,14 +159,21 @@ class RegionLookup:
 
     def parse(self, raw: Any) -> int:
         """Raises: BadValue for a region that is not registered."""
-        region_id = self.by_key.get(_fold(str(raw)))
+        key = fold(str(raw))
+        region_id = self.by_key.get(key)
+        if region_id is None:
+            region_id = self.by_key.get(_short_region(key))
         if region_id is None:
             raise BadValue(self.unknown)
         return region_id
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+_REGION_WORD = re.compile(r"(?<!\w)(?:область|обл\.?)(?!\w)")
+
+
+def _short_region(folded: str) -> str:
+    """A folded region name without the word for region ("чернівецька область" -> "чернівецька")."""
+    return " ".join(_REGION_WORD.sub(" ", folded).split())
 
 
 class CodeLookup:
@@ -361,7 +376,7 @@ class ProviderImporter(Importer):
     def load(self) -> None:
         self.regions = RegionLookup()
         self.organisations: dict[tuple[int, str], int] = {
-            (region_id, _fold(name)): org_id
+            (region_id, fold(name)): org_id
             for org_id, region_id, name in db.session.execute(
                 select(Organisation.id, Organisation.region_id, Organisation.name)
             )
@@ -388,7 +403,7 @@ class ProviderImporter(Importer):
 
     def _organisation(self, raw: Any, region_id: int) -> int:
         name = parse_text(raw, 200)
-        found = self.organisations.get((region_id, _fold(name)))
+        found = self.organisations.get((region_id, fold(name)))
         if found is None:
             raise BadValue(_("No organisation of this name is registered in %(region)s.",
                              region=self.regions.label[region_id]))

@@ -13,8 +13,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
+from flask import has_app_context
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
+
+from surveys.schema import LANGUAGES
 
 #: Longest cell text shown back in a report.
 SHOWN_VALUE_LENGTH = 60
@@ -169,7 +173,8 @@ def parse_date(value: Any, today: date) -> date:
 
 
 class Vocabulary:
-    """Codes with labels; a cell may give either, in any case.
+    """Codes with labels; a cell may give the code or the label in English, Ukrainian or Russian
+    (whatever the officer's own language), in any case, with or without apostrophes.
 
     ``unknown`` says what is wrong with a cell that is neither (``%(codes)s`` lists the codes);
     ``unknown_items`` the same for items of a list (``%(items)s`` names the first unknown ones).
@@ -184,14 +189,29 @@ class Vocabulary:
             self.labels = {code: code for code in codes}
         self.unknown = unknown
         self.unknown_items = unknown_items or unknown
-        self._lookup: dict[str, str] = {}
-        for code, label in self.labels.items():
-            self._lookup[_fold(code)] = code
-            self._lookup.setdefault(_fold(str(label)), code)
+        self._built: dict[str, str] | None = None
 
     @property
     def codes(self) -> list[str]:
         return list(self.labels)
+
+    @property
+    def _lookup(self) -> dict[str, str]:
+        """Folded code or label -> code, built on first use (the labels need the app's
+        translations; outside an app only the codes and English labels are known)."""
+        if self._built is not None:
+            return self._built
+        lookup = {fold(code): code for code in self.labels}
+        claims: dict[str, set[str]] = {}
+        for code, label in self.labels.items():
+            for text in in_every_language(label):
+                claims.setdefault(fold(text), set()).add(code)
+        for key, codes in claims.items():
+            if key not in lookup and len(codes) == 1:  # a label two codes share names neither
+                lookup[key] = next(iter(codes))
+        if has_app_context():
+            self._built = lookup
+        return lookup
 
     def parse(self, value: Any) -> str:
         """The code for a cell giving a code or a label.
@@ -199,7 +219,7 @@ class Vocabulary:
         Raises:
             BadValue: naming the allowed codes.
         """
-        code = self._lookup.get(_fold(str(value)))
+        code = self._lookup.get(fold(str(value)))
         if code is None:
             raise BadValue(str(self.unknown) % {"codes": ", ".join(self.labels)})
         return code
@@ -215,7 +235,7 @@ class Vocabulary:
         for part in _LIST_SEPARATORS.split(str(value)):
             if not part.strip():
                 continue
-            code = self._lookup.get(_fold(part))
+            code = self._lookup.get(fold(part))
             if code is None:
                 unknown.append(shown(part))
             elif code not in codes:
@@ -226,9 +246,26 @@ class Vocabulary:
         return codes
 
 
-def _fold(text: str) -> str:
-    """Case- and spacing-insensitive key; ``18-20`` and ``18--20`` fold alike."""
-    return " ".join(text.replace("--", "-").casefold().split())
+def in_every_language(label: Any) -> list[str]:
+    """A label as each interface language writes it (a plain string is the same in all)."""
+    if not isinstance(label, LazyString) or not has_app_context():
+        return [str(label)]
+    texts = []
+    for language in LANGUAGES:
+        with force_locale(language):
+            texts.append(str(label))
+    return texts
+
+
+_APOSTROPHES = re.compile("['\u2019\u02bc\u2018`\u00b4]")
+_DASHES = re.compile("[\u2010-\u2015\u2212]|--")
+
+
+def fold(text: str) -> str:
+    """The key a code, label or name is matched by: case, apostrophes (' ’ ʼ), ё/е, dashes
+    (``18-20``, ``18--20``, ``18–20``), underscores and spacing make no difference."""
+    text = _APOSTROPHES.sub("", text.casefold()).replace("ё", "е")
+    return " ".join(_DASHES.sub("-", text).replace("_", " ").split())
 
 
 def parse_country(value: Any) -> str:
