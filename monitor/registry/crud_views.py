@@ -7,6 +7,7 @@ view loads, validates, calls one service in ``services``, commits, then redirect
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,8 +18,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from monitor.auth.access import REGISTRY, allow
+from monitor.clock import programme_date
 from monitor.exposure import exposure_for
 from monitor.extensions import db
+from monitor.fieldwork import services as fieldwork
+from monitor.fieldwork.models import LIVE_STATUSES, Invitation, Response
 from monitor.models import (
     MODULES,
     ORGANISATION_KINDS,
@@ -37,6 +41,20 @@ from monitor.pagination import Page, paginate
 from monitor.registry import bp, forms, services
 from monitor.registry.display import region_name
 from monitor.registry.services import RegistryError
+from surveys.models import Survey, SurveyVersion
+
+
+@dataclass(frozen=True, slots=True)
+class PersonInvitation:
+    """One line of a person's follow-up: which survey, when due, where it stands."""
+
+    wave: str
+    survey: str
+    version: int
+    due_on: date
+    status: str
+    response_id: int | None
+    submitted_on: date | None
 
 
 def _paginate(stmt: Select) -> Page:
@@ -304,6 +322,27 @@ def persons():
                            genders=GENDER_LABELS.items(), exploits=EXPLOIT_TYPE_LABELS.items())
 
 
+def _person_invitations(person_id: int) -> list[PersonInvitation]:
+    """The person's invitations, each with its survey version and response, in one query.
+
+    An invitation whose window closed unanswered shows as expired, as the fieldwork pages would
+    mark it, without writing on a page view.
+    """
+    today = fieldwork.current_date()
+    rows = db.session.execute(
+        select(Invitation.wave, Invitation.due_on, Invitation.closes_on, Invitation.status,
+               Survey.title, SurveyVersion.number, Response.id, Response.submitted_at)
+        .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
+        .join(Survey, Survey.id == SurveyVersion.survey_id)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.person_id == person_id)
+        .order_by(Invitation.due_on, Invitation.wave, Invitation.id)).all()
+    return [PersonInvitation(wave, title, number, due_on,
+                             "expired" if status in LIVE_STATUSES and closes_on < today else status,
+                             response_id, programme_date(submitted_at) if submitted_at else None)
+            for wave, due_on, closes_on, status, title, number, response_id, submitted_at in rows]
+
+
 @bp.route("/persons/<int:person_id>")
 @allow(*REGISTRY)
 def person_view(person_id: int):
@@ -313,10 +352,11 @@ def person_view(person_id: int):
         .join(Provider, Provider.id == AssistanceEpisode.provider_id)
         .where(AssistanceEpisode.person_id == person.id)
         .order_by(AssistanceEpisode.started_on)).all()
+    invitations = _person_invitations(person.id)
     exposure = exposure_for(person.id, date.today())
     return render_template("monitor/registry/person.html", person=person, episodes=episodes,
                            exposure=exposure, contact_form=forms.ContactForm(obj=person.contact),
-                           erase_form=forms.ConfirmForm(), services=SERVICES,
+                           erase_form=forms.ConfirmForm(), services=SERVICES, invitations=invitations,
                            professions=PROFESSIONS, modules=MODULES)
 
 

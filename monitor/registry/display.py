@@ -7,10 +7,12 @@ from collections.abc import Mapping
 
 from babel import Locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from monitor.i18n import current_locale
 from monitor.models.registry import (
     AGE_BROAD_LABELS,
+    CTDC_LABELS,
     EXPLOIT_TYPE_LABELS,
     GENDER_LABELS,
     MAJORITY_STATUS_LABELS,
@@ -23,6 +25,17 @@ CTDC_VALUE_LABELS: dict[str, Mapping[str, str]] = {
     "ageBroad": AGE_BROAD_LABELS,
     "majorityStatus": MAJORITY_STATUS_LABELS,
     "typeOfExploit": EXPLOIT_TYPE_LABELS,
+}
+
+#: Where an invitation stands (``monitor.fieldwork.models.InvitationStatus``), as pages say it.
+INVITATION_STATUS_LABELS: dict[str, str] = {
+    "pending": _l("Not opened yet"),
+    "opened": _l("Opened"),
+    "in_progress": _l("Being answered"),
+    "completed": _l("Answered"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired"),
+    "revoked": _l("Revoked"),
 }
 
 
@@ -47,3 +60,13 @@ def covariate(field: str, value: object) -> str:
         return country_name(str(value))
     labels = CTDC_VALUE_LABELS.get(field)
     return str(labels.get(value, value)) if labels else str(value)
+
+
+def ctdc_label(field: str) -> str:
+    """What pages call a CTDC field (``ageBroad`` -> "Age group")."""
+    return str(CTDC_LABELS.get(field, field))
+
+
+def invitation_status(status: str) -> str:
+    """An invitation's status in words."""
+    return str(INVITATION_STATUS_LABELS.get(status, status))

@@ -74,7 +74,9 @@ def records(factory):
     session = factory.session(date(2013, 4, 4), region=region, code="S-1",
                               modules="identification,referral")
     factory.attend(provider, session)
-    person = factory.person(region=region, code="V-1")
+    person = factory.person(region=region, code="V-1", gender="Female", age_broad="18--20",
+                            majority_status="Adult", type_of_exploit="Forced labour",
+                            citizenship="UA", country_of_exploitation="PL")
     episode = factory.episode(person, provider, date(2013, 6, 1), services="shelter,legal")
     return {"region": region, "org": org, "provider": provider, "session": session,
             "person": person, "episode": episode}
@@ -87,7 +89,8 @@ def _pages(r) -> list[str]:
             f"/registry/providers/{r['provider'].id}", f"/registry/providers/{r['provider'].id}/edit",
             "/registry/providers/new", "/registry/training", f"/registry/training/{r['session'].id}",
             f"/registry/training/{r['session'].id}/edit", "/registry/training/new",
-            "/registry/persons", "/registry/persons/new", f"/registry/persons/{r['person'].id}/edit",
+            "/registry/persons", "/registry/persons/new", f"/registry/persons/{r['person'].id}",
+            f"/registry/persons/{r['person'].id}/edit",
             "/registry/episodes", f"/registry/episodes/{r['episode'].id}/edit", "/registry/episodes/new"]
 
 
