@@ -6,8 +6,11 @@ itself stays a thin shell: every failure here is an AnalysisError with a message
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +79,63 @@ OPTION_METHODS: dict[str, tuple[tuple[str, ...], str]] = {
     "levels": (("ordinal",), "levels"),
     "seed": ((), "seed"),
 }
+
+
+#: Options whose value names a column of the data (besides outcome, exposure, covariates, cluster).
+COLUMN_OPTIONS = ("groups", "nested", "unit", "time", "adoption", "post", "treated", "assignment_level")
+#: Up to this many columns are named in the message about an unknown one.
+NAMED_COLUMNS = 30
+
+
+def named_columns(outcome: str, exposure: str, covariates: str = "", cluster: str | None = None,
+                  **options: Any) -> list[str]:
+    """Every column the command line names, in the order given."""
+    names = [outcome, exposure, *as_columns(covariates), *([cluster] if cluster else [])]
+    names += [str(options[o]) for o in COLUMN_OPTIONS if options.get(o)]
+    return list(dict.fromkeys(names))
+
+
+def check_columns(df: Any, names: Sequence[str], listing: str) -> None:
+    """Raise AnalysisError naming each of ``names`` that ``df`` lacks, with the column it most
+    likely meant (``ageBroad`` -> ``age_broad``), and all the columns when they are few, else
+    the command that lists them with their labels (``listing``)."""
+    have = [str(c) for c in df.columns]
+    unknown = [n for n in names if n not in have]
+    if not unknown:
+        return
+    parts = []
+    for name in unknown:
+        guess = _closest(name, have)
+        parts.append(repr(name) + (f" (did you mean '{guess}'?)" if guess else ""))
+    message = f"No column named {', '.join(parts)} in the data"
+    if len(have) <= NAMED_COLUMNS:
+        message += f". The columns are: {', '.join(have)}."
+    else:
+        message += f": it has {len(have)} columns, and `{listing}` lists them with their labels."
+    raise AnalysisError(message)
+
+
+def _closest(name: str, columns: Sequence[str]) -> str | None:
+    """The column ``name`` was probably meant to be: the same in snake_case or ignoring case, else
+    the closest spelling."""
+    def key(text: str) -> str:
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text).lower().replace("-", "_")
+
+    wanted = key(name)
+    for column in columns:
+        if key(column) == wanted:
+            return column
+    found = difflib.get_close_matches(wanted, [key(c) for c in columns], n=1, cutoff=0.75)
+    return next((c for c in columns if found and key(c) == found[0]), None)
+
+
+def columns_table(rows: Sequence[Any]) -> str:
+    """Columns (name, type, answered, label) as an aligned table for people."""
+    header = ("column", "type", "answered", "label")
+    lines = [header, *((r.name, r.type, str(r.answered), r.label) for r in rows)]
+    widths = [max(len(line[k]) for line in lines) for k in range(3)]
+    return "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
+                     for a, b, c, d in lines)
 
 
 def option_flag(name: str) -> str:

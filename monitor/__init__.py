@@ -15,7 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     import monitor.fieldwork.models  # noqa: F401  (registers the fieldwork tables on db.metadata)
     import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
-    from monitor import cli, errors, i18n, registry, security_headers
+    from monitor import access_log, cli, errors, i18n, registry, security_headers, staff_input
     from monitor.admin import views as admin_views
     from monitor.auth import access
     from monitor.auth import views as auth_views
@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.fieldwork import bp as fieldwork_bp
     from monitor.fieldwork.respondent import bp as respondent_bp
+    from monitor.fieldwork.respondent import inputs as respondent_inputs
     from monitor.home import views as home_views
     from surveys.designer.views import bp as designer_bp
 
@@ -36,10 +37,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())
+    respondent_inputs.init_app(app)  # first: checks a respondent's body before CSRF reads it
     csrf.init_app(app)
     login_manager.init_app(app)
     _init_login(app)
     access.init_app(app)
+    staff_input.init_app(app)  # after access: who may post is decided first
     errors.init_app(app)
     security_headers.init_app(app)
     i18n.init_app(app)
@@ -53,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(respondent_bp)
     registry.register_views()
     app.register_blueprint(registry.bp)
+    access_log.init_app(app)  # after the blueprints: it reads the respondent routes
     return app
 
 
@@ -64,6 +68,7 @@ def _migrations_dir() -> str:
 
 def _init_login(app: Flask) -> None:
     from flask import g, request, session
+    from flask_babel import lazy_gettext
     from flask_login import current_user
 
     from monitor.auth import sessions
@@ -71,7 +76,8 @@ def _init_login(app: Flask) -> None:
     from monitor.models import User
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to see this page."
+    # Lazy: said in the language of the request that is turned away (the browser's).
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader

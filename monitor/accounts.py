@@ -1,8 +1,12 @@
-"""Services for staff accounts."""
+"""Services for staff accounts.
+
+Their errors say why in the language of the page that shows them (English on the command line).
+"""
 
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from monitor import audit
@@ -29,11 +33,13 @@ def create_user(email: str, role: str, password: str, actor_id: int | None = Non
     try:
         email = validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise AccountError(f"Not a valid e-mail address: {exc}") from exc
+        # email_validator says why in English only, so the page does not repeat it.
+        raise AccountError(_("%(email)s is not a valid e-mail address.", email=email)) from exc
     if role not in {r.value for r in Role}:
-        raise AccountError(f"Unknown role {role!r}; use admin, officer or evaluator.")
+        raise AccountError(_("Unknown role %(role)s; use admin, officer or evaluator.",
+                             role=repr(role)))
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise AccountError(f"An account for {email} already exists.")
+        raise AccountError(_("An account for %(email)s already exists.", email=email))
     try:
         password_hash = hash_password(password)
     except WeakPassword as exc:
@@ -52,7 +58,7 @@ def set_active(user: User, active: bool, actor_id: int | None = None) -> None:
         AccountError: an admin deactivating their own account (nobody would be left to undo it).
     """
     if not active and user.id == actor_id:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(_("You cannot deactivate your own account."))
     if user.active != active:
         user.active = active
         db.session.flush()
@@ -89,9 +95,9 @@ def change_own_password(user: User, current: str, new: str, session_id: str | No
         AccountError: the new password is too short or the same as the current one.
     """
     if not verify_password(user.password_hash, current):
-        raise WrongPassword("The current password is not right.")
+        raise WrongPassword(_("The current password is not right."))
     if new == current:
-        raise AccountError("The new password must differ from the current one.")
+        raise AccountError(_("The new password must differ from the current one."))
     try:
         user.password_hash = hash_password(new)
     except WeakPassword as exc:

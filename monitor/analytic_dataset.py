@@ -17,6 +17,11 @@ data, not silently missing), carrying:
   logarithm, the scale on which the demo's truth says caseload confounds; empty for a caseload of
   0), and the region.
 
+Column names are snake_case (``age_broad``, ``type_of_exploit``: the CTDC names as the registry
+stores them). An answer whose key is also the name of a column derived here (the provider
+survey asks ``trained``, which is also the exposure) keeps its answer as ``<key>__answer``.
+:func:`describe_columns` lists every column with its type, label and how many rows have it.
+
 Built with one query per table, each streamed in chunks into typed columns (``monitor.frames``;
 no ORM object or Row kept per row), and positional look-ups: every column is computed against the
 invitations in the dataset's order and the columns are put side by side once, so memory grows
@@ -40,6 +45,7 @@ from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave
 from monitor.frames import read_frame
 from monitor.models import AssistanceEpisode, AssistedPerson, Provider, Region, TrainingAttendance, TrainingSession
 from surveys.models import Survey, SurveyVersion
+from surveys.schema import QuestionType
 from surveys.schema import Survey as SurveySchema
 from surveys.scoring import apply_scores, item_scores, scored_items
 
@@ -47,6 +53,54 @@ from surveys.scoring import apply_scores, item_scores, scored_items
 PILOT_UNTIL_YEAR = 2013
 PERSON_COVARIATES = ("gender", "age_broad", "type_of_exploit", "citizenship", "majority_status")
 PROVIDER_COVARIATES = ("profession",)
+#: Suffix of an answer whose key is taken by a derived column.
+ANSWER_SUFFIX = "__answer"
+#: What the derived columns hold (answers, scores and item scores are labelled from the survey).
+DERIVED_LABELS: dict[str, str] = {
+    "invitation_id": "invitation id",
+    "plan_id": "follow-up plan id",
+    "wave": "wave name (baseline, m3, m6, m12, ...)",
+    "wave_months": "months from the anchor to the wave",
+    "respondent_key": "respondent: person:ID or provider:ID",
+    "person_id": "assisted person id (the same person at every wave)",
+    "provider_id": "provider id (the same provider at every wave)",
+    "region_id": "region id",
+    "region": "region code",
+    "anchor_date": "anchor: start of the first episode, or the first training",
+    "ref_date": "reference date: the wave's due date",
+    "status": "invitation status at reading",
+    "ref_year": "year of the reference date",
+    "pilot_region": "1 = the region joined before 2014 (pilot)",
+    "region_training_year": "year training began in the region",
+    "response_id": "response id",
+    "survey_version_id": "survey version answered",
+    "response_status": "response status",
+    "language": "language the respondent answered in",
+    "consent": "consent given or refused",
+    "submitted_at": "when the response was submitted",
+    "responded": "1 = submitted a response",
+    "consent_refused": "1 = refused consent",
+    "trained": "exposure: 1 = assisted by a provider trained before the episode began "
+               "(providers: trained before the wave)",
+    "n_providers": "providers of the episodes counted",
+    "n_trained_providers": "of them, trained before the episode",
+    "training_hours": "hours of training attended before the reference",
+    "max_provider_hours": "most hours of one provider",
+    "months_since_training": "months from the last training to the reference date",
+    "modules": "training modules attended",
+    "first_episode_start": "start of the first episode",
+    "gender": "CTDC gender",
+    "age_broad": "CTDC age group (ageBroad)",
+    "type_of_exploit": "CTDC type of exploitation (typeOfExploit)",
+    "citizenship": "CTDC citizenship",
+    "majority_status": "CTDC majority status (majorityStatus)",
+    "main_provider_id": "the provider of the first episode (a cluster)",
+    "provider_caseload": "episodes of the main provider in the registry",
+    "log2_caseload": "log2 of the main provider's caseload",
+    "organisation_id": "organisation of the (main) provider (a cluster)",
+    "main_provider_profession": "profession of the main provider",
+    "profession": "the provider's profession",
+}
 
 
 class DatasetError(LookupError):
@@ -68,6 +122,15 @@ class AnalyticDataset:
     clusters: tuple[str, ...] = ()
     waves: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Column -> what it holds, in English (from the survey for answers and scores).
+    labels: dict[str, str] = field(default_factory=dict)
+    #: Column -> its kind where the survey or the derivation says (score, 0/1, choice, ...).
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def respondent(self) -> str:
+        """The column naming the respondent: the same value at every wave."""
+        return "person_id" if self.audience == "person" else "provider_id"
 
     @property
     def responses(self) -> pd.DataFrame:
@@ -100,31 +163,118 @@ def build_dataset(survey_id: int, cutoff: Cutoff = "episode_start") -> AnalyticD
               .drop(columns=["wave", "person_id", "provider_id"], errors="ignore")
               .rename(columns={"status": "response_status"}))
     del answers, ordinal
-    parts = [invitations, _lookup(invitations["invitation_id"], scored, "invitation_id")]
-    del scored
     status = invitations["status"]
-    parts.append(pd.DataFrame({"responded": (status == "completed").astype("int64"),
-                               "consent_refused": (status == "declined").astype("int64")}))
+    outcome = pd.DataFrame({"responded": (status == "completed").astype("int64"),
+                            "consent_refused": (status == "declined").astype("int64")})
     if survey.audience == "person":
-        parts.append(_person_context(invitations, survey_id, cutoff))
+        context = _person_context(invitations, survey_id, cutoff)
         covariates = PERSON_COVARIATES + ("pilot_region", "provider_caseload", "log2_caseload")
         clusters = ("main_provider_id", "organisation_id", "region_id")
     else:
-        parts.append(_provider_context(invitations))
+        context = _provider_context(invitations)
         covariates = PROVIDER_COVARIATES + ("pilot_region",)
         clusters = ("provider_id", "organisation_id", "region_id")
-    frame = pd.concat(parts, axis=1)
-    del parts
-    binary = tuple(q.key for q in definition.questions()
-                   if q.key in frame.columns and _is_binary(frame[q.key]))
+    # An answer named like a derived column (the provider survey's self-reported "trained") keeps
+    # its answer under another name: two columns of one name would break every look-up.
+    derived = {*invitations.columns, *outcome.columns, *context.columns}
+    renamed = {key: key + ANSWER_SUFFIX for key in scored.columns if key in derived and key != "invitation_id"}
+    scored = scored.rename(columns=renamed)
+    frame = pd.concat([invitations, _lookup(invitations["invitation_id"], scored, "invitation_id"),
+                       outcome, context], axis=1)
+    del scored, context
+    binary = tuple(renamed.get(q.key, q.key) for q in definition.questions()
+                   if renamed.get(q.key, q.key) in frame.columns and _is_binary(frame[renamed.get(q.key, q.key)]))
     waves = tuple(frame.drop_duplicates("wave").sort_values("wave_months")["wave"])
+    notes = tuple(f"The answer to '{key}' is in '{name}': '{key}' is the derived column "
+                  f"({DERIVED_LABELS.get(key, key)})." for key, name in renamed.items())
     return AnalyticDataset(
         survey_id=survey_id, audience=survey.audience, frame=frame,
         scores=tuple(s.key for s in definition.scores),
         binary=binary,
         ordinal=tuple(f"{key}__item" for key in scored_items(definition) if f"{key}__item" in frame.columns),
-        covariates=covariates, clusters=clusters, waves=waves,
+        covariates=covariates, clusters=clusters, waves=waves, notes=notes,
+        labels=_labels(definition, frame.columns, renamed),
+        kinds=_kinds(definition, frame.columns, renamed, binary),
     )
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One column of a dataset as ``monitor analyze --list-columns`` shows it."""
+
+    name: str
+    type: str
+    label: str
+    #: Rows (of those described) with a value in this column.
+    answered: int
+
+
+def describe_columns(frame: pd.DataFrame, labels: dict[str, str] | None = None,
+                     kinds: dict[str, str] | None = None) -> list[ColumnInfo]:
+    """Every column of ``frame`` in order: its type (``kinds`` first, e.g. "score", else from
+    the values: 0/1, integer, number, date, choices, text), its label and how many rows have a
+    value (a select-multiple answer counts when any option is chosen)."""
+    labels, kinds = labels or {}, kinds or {}
+    out = []
+    for name in frame.columns:
+        values = frame[name]
+        out.append(ColumnInfo(str(name), kinds.get(name) or _kind(values), labels.get(name, ""),
+                              int(values.notna().sum())))
+    return out
+
+
+#: Derived columns that are indicators.
+DERIVED_BINARY = ("pilot_region", "responded", "consent_refused", "trained")
+_CHOICE_TYPES = {QuestionType.select_one: "choice", QuestionType.likert: "choice",
+                 QuestionType.matrix: "choice", QuestionType.yes_no: "choice",
+                 QuestionType.select_multiple: "choices"}
+
+
+def _kind(values: pd.Series) -> str:
+    """The kind of a column from its values alone."""
+    if values.dtype.kind == "M":
+        return "date"
+    if values.dtype.kind == "b":
+        return "0/1"
+    if pd.api.types.is_integer_dtype(values):
+        return "integer"
+    if pd.api.types.is_numeric_dtype(values):
+        present = values.dropna()
+        return "integer" if len(present) and (present == present.round()).all() else "number"
+    if values.map(lambda v: isinstance(v, list), na_action="ignore").any():
+        return "choices"
+    return "text"
+
+
+def _kinds(definition: SurveySchema, columns: pd.Index, renamed: dict[str, str],
+           binary: tuple[str, ...]) -> dict[str, str]:
+    """The kinds the survey and the derivation know: choice answers, scores, item scores, 0/1."""
+    kinds = {name: "0/1" for name in DERIVED_BINARY}
+    for question in definition.questions():
+        kind = _CHOICE_TYPES.get(question.type)
+        if kind:
+            for key in question.answer_keys():
+                kinds[renamed.get(key, key)] = kind
+    kinds.update({key: "0/1" for key in binary})
+    kinds.update({score.key: "score" for score in definition.scores})
+    kinds.update({f"{key}__item": "item score" for key in scored_items(definition)})
+    return {name: kind for name, kind in kinds.items() if name in columns}
+
+
+def _labels(definition: SurveySchema, columns: pd.Index, renamed: dict[str, str]) -> dict[str, str]:
+    """English labels of the columns: the survey's for answers, scores and item scores."""
+    labels = {name: text for name, text in DERIVED_LABELS.items() if name in columns}
+    for question in definition.questions():
+        text = definition.text(question.label, "en")
+        labels[renamed.get(question.key, question.key)] = text
+        for item in question.items:
+            labels[renamed.get(item.key, item.key)] = f"{text}: {definition.text(item.label, 'en')}".strip(": ")
+    for score in definition.scores:
+        labels[score.key] = definition.text(score.label, "en") or f"scale score {score.key}"
+    for key in scored_items(definition):
+        if f"{key}__item" in columns:
+            labels[f"{key}__item"] = f"item score of {key}, options in their own order (ordinal models)"
+    return {name: " ".join(text.split()) for name, text in labels.items() if name in columns}
 
 
 def _latest_published(survey_id: int) -> SurveySchema:

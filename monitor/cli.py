@@ -7,6 +7,7 @@ keep names, options and output stable.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import click
 from flask import Flask
@@ -121,9 +122,13 @@ class _BadInput(click.ClickException):
               help="Instead of --csv: the analytic dataset of this survey in the database (its submitted "
                    "responses, one row per respondent and wave).")
 @click.option("--wave", default=None,
-              help="With --survey: only this wave (baseline, m3, m6, m12), or several comma-separated.")
-@click.option("--outcome", required=True, help="Outcome column.")
-@click.option("--exposure", required=True, help="Exposure column (binary, or numeric such as hours).")
+              help="With --survey: only this wave (baseline, m3, m6, m12), or several comma-separated. "
+                   "Without it every wave is pooled, clustered by respondent.")
+@click.option("--list-columns", "list_columns", is_flag=True,
+              help="List the columns (name, type, how many answered, label) instead of estimating.")
+@click.option("--outcome", default=None, help="Outcome column (required unless --list-columns).")
+@click.option("--exposure", default=None,
+              help="Exposure column, binary or numeric such as hours (required unless --list-columns).")
 @click.option("--covariates", default="", help="Covariate columns, comma-separated.")
 @click.option("--cluster", default=None, help="Cluster column (the provider, say).")
 @click.option("--method", type=click.Choice(METHODS), default="ols", show_default=True)
@@ -145,33 +150,58 @@ class _BadInput(click.ClickException):
               help="Random seed of permutation tests and bootstraps (default 2012).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_appcontext
-def analyze(csv_path: str | None, survey_id: int | None, wave: str | None, outcome: str, exposure: str,
-            covariates: str, cluster: str | None, method: str, as_json: bool, **options: object) -> None:
+def analyze(csv_path: str | None, survey_id: int | None, wave: str | None, list_columns: bool,
+            outcome: str | None, exposure: str | None, covariates: str, cluster: str | None, method: str,
+            as_json: bool, **options: object) -> None:
     """Estimate the effect of an exposure on an outcome from a CSV file or a survey's data.
 
     Options that belong to one method (--groups for mixed, --unit for did, ...) are refused with
-    any other. A run over the database (--survey) reads personal data, so it is written to the
-    audit log, whether the model could be fitted or not.
+    any other. With --survey and several waves, a respondent's answers at different waves are
+    not independent: without --cluster the standard errors are clustered by respondent (mixed: a
+    random intercept per respondent), and the warnings say so. A run over the database
+    (--survey) reads personal data, so it is written to the audit log, whether the model could be
+    fitted or not (listing the columns too).
     """
     from analysis import AnalysisError
-    from analysis.cli_support import analyze_csv, analyze_frame, format_table, to_json
+    from analysis.cli_support import analyze_frame, check_columns, format_table, named_columns, read_csv, to_json
 
     if (csv_path is None) == (survey_id is None):
         raise _BadInput("Give either --csv FILE or --survey ID (one of them, not both).")
     if wave is not None and survey_id is None:
         raise _BadInput("--wave selects waves of a survey's data; it goes with --survey, not --csv.")
+    if not list_columns:
+        for name, value in (("--outcome", outcome), ("--exposure", exposure)):
+            if not value:
+                raise click.UsageError(f"Missing option '{name}' (or pass --list-columns to see the columns).")
+    listing = f"monitor analyze {'--csv ' + csv_path if csv_path else f'--survey {survey_id}'} --list-columns"
     try:
         if csv_path is not None:
-            result = analyze_csv(csv_path, outcome, exposure, covariates, cluster, method, **options)
+            frame = read_csv(csv_path)
+            if list_columns:
+                _print_columns(frame, {}, {}, as_json)
+                return
+            check_columns(frame, named_columns(outcome, exposure, covariates, cluster, **options), listing)
+            result = analyze_frame(frame, outcome, exposure, covariates, cluster, method, **options)
         else:
             data = _survey_dataset(survey_id)  # nothing read yet if this fails: nothing to audit
+            if list_columns:
+                frame = _responses(data, wave)
+                _audit_analysis(survey_id, {"wave": wave, "rows": len(frame)}, action="analysis_columns_listed")
+                _print_columns(frame, data.labels, data.kinds, as_json)
+                return
             run: dict[str, object] = {
                 "method": method, "outcome": outcome, "exposure": exposure, "covariates": covariates,
                 "cluster": cluster, "wave": wave, "options": {k: v for k, v in options.items() if v is not None}}
             try:
                 frame = _responses(data, wave)
                 run["rows"] = len(frame)
-                result = analyze_frame(frame, outcome, exposure, covariates, cluster, method, **options)
+                check_columns(frame, named_columns(outcome, exposure, covariates, cluster, **options), listing)
+                chosen, note = _repeated_measures(data, frame, cluster, method, options)
+                if chosen != cluster:
+                    run["clustered_by_respondent"] = chosen
+                result = analyze_frame(frame, outcome, exposure, covariates, chosen, method, **options)
+                if note:
+                    result = replace(result, warnings=(note, *result.warnings))
             except Exception as exc:  # the data were read: the run is audited however it ends
                 _audit_analysis(survey_id, run, error=str(exc))
                 raise
@@ -179,6 +209,55 @@ def analyze(csv_path: str | None, survey_id: int | None, wave: str | None, outco
     except AnalysisError as exc:
         raise _BadInput(str(exc)) from exc
     click.echo(to_json(result) if as_json else format_table(result))
+
+
+def _print_columns(frame, labels: dict[str, str], kinds: dict[str, str], as_json: bool) -> None:
+    """The columns of ``frame``: name, type, rows with a value, label (JSON with --json)."""
+    import json
+    from dataclasses import asdict
+
+    from analysis.cli_support import columns_table
+    from monitor.analytic_dataset import describe_columns
+
+    rows = describe_columns(frame, labels, kinds)
+    if as_json:
+        click.echo(json.dumps({"rows": len(frame), "columns": [asdict(r) for r in rows]}, ensure_ascii=False))
+    else:
+        click.echo(f"{len(rows)} columns, {len(frame)} rows (answered: rows with a value).")
+        click.echo(columns_table(rows))
+
+
+def _repeated_measures(data, frame, cluster: str | None, method: str,
+                       options: dict[str, object]) -> tuple[str | None, str | None]:
+    """The cluster to use and a warning, when respondents appear at more than one wave.
+
+    Repeated answers of one respondent are not independent. Without any grouping (--cluster,
+    mixed's --groups, did's --unit) the rows are clustered by respondent; with one that does not
+    hold each respondent's rows together, a warning says the errors may be too small.
+    """
+    respondent = data.respondent
+    who = frame[respondent].dropna()
+    repeated = int(who[who.duplicated()].nunique())
+    if not repeated:
+        return cluster, None
+    present = [w for w in data.waves if w in set(frame["wave"])]
+    pooled = (f"Waves {', '.join(present)} are pooled and {repeated} of the {who.nunique()} respondents "
+              "answered at more than one")
+    grouping = cluster or (options.get("groups") if method == "mixed" else None) or (
+        options.get("unit") if method == "did" else None)
+    if grouping is None:
+        if method == "did":
+            return cluster, None
+        how = (f"the model has a random intercept per '{respondent}'" if method == "mixed"
+               else f"standard errors are clustered by '{respondent}'")
+        return respondent, (f"{pooled}, so their answers are not independent: {how}. Pass --wave to analyse "
+                            "one wave, or --cluster to cluster otherwise.")
+    spans = frame.dropna(subset=[respondent]).groupby(respondent)[str(grouping)].nunique(dropna=False)
+    if (spans > 1).any():
+        return cluster, (f"{pooled}, and {int((spans > 1).sum())} of them fall in more than one '{grouping}': "
+                         "their repeated answers are treated as independent, so the standard errors may be "
+                         f"too small. Cluster by '{respondent}', or pass --wave to analyse one wave.")
+    return cluster, None
 
 
 def _survey_dataset(survey_id: int):
@@ -211,12 +290,12 @@ def _responses(data, wave: str | None):
     return frame.reset_index(drop=True)
 
 
-def _audit_analysis(survey_id: int, run: dict, **outcome: object) -> None:
+def _audit_analysis(survey_id: int, run: dict, action: str = "analysis_run", **outcome: object) -> None:
     """Write the run to the audit log and commit: it read personal data."""
     from monitor import audit
     from monitor.extensions import db
 
-    audit.record("analysis_run", target=f"survey:{survey_id}", **run, **outcome)
+    audit.record(action, target=f"survey:{survey_id}", **run, **outcome)
     db.session.commit()
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -20,6 +22,9 @@ class ConfigError(RuntimeError):
 #: Disclosure control: cells below this count are suppressed in anything an evaluator sees.
 #: The design fixes a floor of 5 below which no configuration may go.
 MIN_SUPPRESSION_THRESHOLD = 5
+
+#: The shortest SECRET_KEY production accepts: it signs the sessions of staff and respondents.
+MIN_SECRET_KEY_BYTES = 32
 
 
 def _dev_secret_key(instance_path: Path) -> str:
@@ -45,8 +50,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     """Build the configuration from defaults, the environment and ``overrides``, then validate it.
 
     Raises:
-        ConfigError: production without SECRET_KEY, a bad suppression threshold, or an
-            unsupported database URL.
+        ConfigError: production without SECRET_KEY (or with one shorter than 32 bytes) or
+            without an https PUBLIC_URL, a PUBLIC_URL that is not an absolute http(s) URL, a
+            bad suppression threshold, or an unsupported database URL.
     """
     instance = Path(instance_path)
     env = os.environ
@@ -92,6 +98,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "MAIL_FROM": env.get("MAIL_FROM", ""),
         # At most this many links e-mailed per click; the rest stay without a link for the next.
         "MAIL_BATCH": int(env.get("MAIL_BATCH", "500")),
+        # The address respondents open, which every link is built on: never the request's
+        # Host header, which the client chooses (a forged one would send links elsewhere).
+        "PUBLIC_URL": env.get("PUBLIC_URL") or None,
     }
     if overrides:
         cfg.update(overrides)
@@ -116,6 +125,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
                 "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
         cfg["SECRET_KEY"] = _dev_secret_key(instance)
+    elif cfg["PRODUCTION"] and len(str(cfg["SECRET_KEY"]).encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes in production "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    cfg["PUBLIC_URL"] = _public_url(cfg["PUBLIC_URL"], cfg["PRODUCTION"], env)
 
     threshold = cfg["SUPPRESSION_THRESHOLD"]
     if threshold < MIN_SUPPRESSION_THRESHOLD:
@@ -161,6 +176,37 @@ def _check_timezone(name: str) -> None:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"PROGRAMME_TIMEZONE={name!r} is not a time zone this machine knows "
                           "(use an IANA name such as Europe/Kyiv).") from exc
+
+
+def _public_url(value: str | None, production: bool, env: Mapping[str, str]) -> str:
+    """PUBLIC_URL checked and without a trailing slash: an absolute http(s) URL, https and
+    required in production; in development where ``monitor run`` serves (127.0.0.1:5000
+    unless FLASK_RUN_HOST or FLASK_RUN_PORT say otherwise).
+
+    Raises:
+        ConfigError: missing in production, not https there, or not an absolute http(s) URL.
+    """
+    if not value:
+        if production:
+            raise ConfigError(
+                "MONITOR_ENV=production needs PUBLIC_URL, the https address respondents open "
+                "(for example: PUBLIC_URL=https://survey.example.org); links are built on it."
+            )
+        host = env.get("FLASK_RUN_HOST") or "127.0.0.1"
+        return f"http://{host}:{env.get('FLASK_RUN_PORT') or 5000}"
+    parts = urlsplit(str(value).strip())
+    try:
+        port_ok = parts.port != 0
+    except ValueError:  # not a number, or out of range
+        port_ok = False
+    if (parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
+            or parts.query or parts.fragment or "@" in parts.netloc):
+        raise ConfigError(f"PUBLIC_URL must be an absolute http(s) address such as "
+                          f"https://survey.example.org, got {value!r}.")
+    if production and parts.scheme != "https":
+        raise ConfigError("PUBLIC_URL must start with https:// in production: the links carry "
+                          "the respondents' tokens.")
+    return parts.geturl().rstrip("/")
 
 
 def _check_mail(cfg: dict[str, Any]) -> None:

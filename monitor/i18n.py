@@ -6,7 +6,8 @@ Which language a page is drawn in:
   respondent session's language, the survey's default, the browser's);
 - a staff member's pages are in the language kept on their account (``User.language``), chosen
   at their first sign-in from the browser's Accept-Language and changed from any page;
-- a page before sign-in (the login page, an error) follows the browser, else English.
+- a page before sign-in (the login page, an error) follows the browser, else English;
+- outside a request (the command line, a job) English: the command line speaks English.
 
 Each part of the product keeps its own catalogue beside its code (``CATALOGUES``): its
 ``babel.cfg`` says which files it extracts from, ``translations/<lang>/LC_MESSAGES`` holds the
@@ -21,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, refresh
+from flask_babel import Babel, format_decimal, get_locale, gettext, refresh
 from flask_login import current_user
 
 from surveys.schema import LANGUAGE_NAMES, LANGUAGES
@@ -40,6 +41,11 @@ CATALOGUES: dict[str, Path] = {
 FALLBACK = "en"
 
 
+def N_(message: str) -> str:  # noqa: N802  (the name pybabel looks for)
+    """Mark ``message`` for the catalogue; it is translated where it is shown."""
+    return message
+
+
 def browser_language(offered: tuple[str, ...] | list[str] = LANGUAGES) -> str | None:
     """The browser's preferred language among ``offered``, from Accept-Language."""
     return request.accept_languages.best_match(list(offered))
@@ -47,6 +53,8 @@ def browser_language(offered: tuple[str, ...] | list[str] = LANGUAGES) -> str | 
 
 def select_locale() -> str:
     """Flask-Babel's locale selector (see the module docstring for the order)."""
+    if not has_request_context():
+        return FALLBACK
     chosen = g.get("respondent_language")
     if chosen:
         return chosen
@@ -54,8 +62,6 @@ def select_locale() -> str:
         language = getattr(current_user, "language", None)
         if language in LANGUAGES:
             return language
-    if not has_request_context():
-        return FALLBACK  # the command line, a test or a worker: no browser to ask
     return browser_language() or FALLBACK
 
 
@@ -65,6 +71,7 @@ def init_app(app: Flask) -> None:
                           ";".join(str(path / "translations") for path in CATALOGUES.values()))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", FALLBACK)
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["number"] = number
 
     @app.before_request
     def _fresh_locale() -> None:
@@ -82,6 +89,12 @@ def current_locale() -> str:
     """The language this page is drawn in (uk, ru or en)."""
     locale = get_locale()
     return locale.language if locale is not None else FALLBACK
+
+
+def number(value: int | float) -> str:
+    """A count in the page's language: 1,234 in English, 1 234 in Ukrainian and Russian (where
+    a comma would read as a decimal point)."""
+    return format_decimal(value)
 
 
 def role_name(role: str) -> str:

@@ -9,7 +9,8 @@ since that cell could otherwise be recovered by subtraction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 SUPPRESSED = None  # what a hidden cell becomes; shown as "<threshold" by the templates
 MIN_THRESHOLD = 5
@@ -40,3 +41,19 @@ def suppressed_total(counts: Sequence[int], threshold: int) -> int | None:
     """The total of ``counts``, itself hidden when it is a small cell."""
     total = int(sum(counts))
     return SUPPRESSED if 0 < total < threshold else total
+
+
+def suppress_columns(rows: Sequence[Mapping[str, Any]], columns: Sequence[str],
+                     threshold: int) -> list[dict[str, Any]]:
+    """Copies of ``rows`` (a table, one dict a row) with each of ``columns`` suppressed as
+    ``suppress_counts`` does to a column whose total is shown.
+
+    Raises:
+        ValueError: a threshold below the floor of 5.
+    """
+    out = [dict(row) for row in rows]
+    for column in columns:
+        for row, value in zip(out, suppress_counts([row[column] for row in rows], threshold),
+                              strict=True):
+            row[column] = value
+    return out

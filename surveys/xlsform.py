@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -81,12 +80,12 @@ from surveys.schema import (
 )
 from surveys.validation import errors as _validation_errors
 from surveys.validation import validate
+from surveys.workbooks import MAX_UNPACKED_BYTES, WorkbookRefused, check_xlsx
 
 __all__ = ["ImportedForm", "XLSFormError", "export_xlsform", "import_xlsform", "language_code"]
 
-#: Largest upload read, and the most its parts may unpack to (a guard against zip bombs).
+#: Largest upload read; what its parts may unpack to is capped by ``surveys.workbooks``.
 MAX_BYTES = 10 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
 #: The names the exporter writes after ``label::`` (the ODK convention ``Name (code)``).
 LANGUAGE_COLUMN = {"en": "English (en)", "uk": "Ukrainian (uk)", "ru": "Russian (ru)"}
@@ -239,22 +238,12 @@ def _read_workbook(data: bytes, filename: str
         raise XLSFormError(f"{name} is empty.")
     if len(data) > MAX_BYTES:
         raise XLSFormError(f"{name} is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise XLSFormError(f"{name} is an old Excel (.xls) or encrypted workbook; save it as "
-                           ".xlsx (Excel Workbook) and import that.")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+        check_xlsx(data, name, MAX_UNPACKED_BYTES)
+    except WorkbookRefused as refused:
         hint = (" A CSV or text XLSForm cannot be imported; open it in a spreadsheet and save "
-                "it as .xlsx." if _looks_like_text(data) else "")
-        raise XLSFormError(f"{name} is not an Excel workbook (.xlsx).{hint}") from None
-    with archive:
-        members = archive.infolist()
-        if not any(m.filename == "xl/workbook.xml" for m in members):
-            raise XLSFormError(f"{name} is a zip archive but not an Excel workbook (.xlsx).")
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise XLSFormError(f"{name} unpacks to more than "
-                               f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB.")
+                "it as .xlsx." if refused.reason == "not_zip" and _looks_like_text(data) else "")
+        raise XLSFormError(refused.message + hint) from None
     try:
         book = xlsx_to_dict(data)
     except Exception as exc:  # any failure to read arbitrary bytes means: not a usable workbook

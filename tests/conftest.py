@@ -7,10 +7,13 @@ import os
 import uuid
 import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import Pool
 
@@ -70,6 +73,8 @@ def make_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret-key",
         "ARGON2_PROFILE": "test",
         "WTF_CSRF_ENABLED": False,
+        # Links are built on the public address; the test client's host, as before it was set.
+        "PUBLIC_URL": "http://localhost",
     }
     config.update(overrides)
     app = create_app(config)
@@ -278,3 +283,77 @@ def login(client, factory):
         return user
 
     return _login
+
+
+# --- the small demo, built once per module --------------------------------------------------
+
+#: The seed of the shared demo; a module may set ``DEMO_SEED`` to use another.
+DEMO_SEED = 2012
+
+
+@dataclass
+class SharedDemo:
+    """The small demo in a database of its own: the app bound to it, what ``build_demo``
+    returned, the links file it wrote, and the last id of each table after loading."""
+
+    app: Any
+    summary: Any
+    links_path: Path
+    last_ids: dict[str, int]
+
+
+def _last_ids() -> dict[str, int]:
+    """The largest id of every table with a single integer id column."""
+    last = {}
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and len(table.primary_key.columns) == 1:
+            last[table.name] = db.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return last
+
+
+@pytest.fixture(scope="module")
+def _shared_demo(request, tmp_path_factory) -> Iterator[SharedDemo]:
+    from monitor.demo import build_demo
+
+    server = os.environ.get("TEST_DATABASE_URL")
+    folder = tmp_path_factory.mktemp("demo")
+    if server:
+        url, name = _create_postgres_database(server)
+    else:
+        url, name = f"sqlite:///{folder / 'demo.sqlite3'}", None
+    app = make_app(url, DEMO_LINKS_PATH=str(folder / "demo-links.csv"))
+    with app.app_context():
+        db.create_all()
+        summary = build_demo(size="small", seed=getattr(request.module, "DEMO_SEED", DEMO_SEED))
+        demo = SharedDemo(app, summary, folder / "demo-links.csv", _last_ids())
+        db.session.remove()
+    yield demo
+    with app.app_context():
+        db.engine.dispose()
+    if name:
+        _drop_postgres_database(server, name)
+
+
+@pytest.fixture
+def small_demo(_shared_demo) -> Iterator[SharedDemo]:
+    """The small demo, built once for the module in a database of its own, for tests that
+    only read it (the demo takes longer to build than most tests take to run). What a test
+    adds (an audit entry, a sign-in) is deleted after it; a test that changes the demo's own
+    rows must load a demo of its own instead."""
+    with _shared_demo.app.app_context():
+        yield _shared_demo
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name in _shared_demo.last_ids:
+                    conn.execute(table.delete().where(table.c.id > _shared_demo.last_ids[table.name]))
+
+
+@pytest.fixture
+def demo_client(small_demo):
+    return small_demo.app.test_client()
+
+
+@pytest.fixture
+def demo_runner(small_demo):
+    return small_demo.app.test_cli_runner()

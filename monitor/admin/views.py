@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -11,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from monitor.accounts import AccountError, create_user, set_active, set_password
 from monitor.auth.access import allow
+from monitor.auth.passwords import MIN_PASSWORD_LENGTH
 from monitor.extensions import db
 from monitor.models import AuditEvent, Role, User
 from monitor.pagination import paginate
@@ -18,16 +22,23 @@ from monitor.registry.forms import ConfirmForm, options
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+#: The roles' names in the form's list, in the page's language.
+ROLE_LABELS = {"admin": _l("Administrator"), "officer": _l("Monitoring officer"),
+               "evaluator": _l("Evaluator")}
+
 
 class UserForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    role = SelectField("Role", choices=options((r.value, r.value.capitalize()) for r in Role))
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)],
-                             description="At least 12 characters. Tell the person in person.")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=options((r.value, ROLE_LABELS[r.value]) for r in Role))
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)],
+                             description=lazy_ngettext(
+                                 "At least %(num)d character. Tell the person in person.",
+                                 "At least %(num)d characters. Tell the person in person.",
+                                 MIN_PASSWORD_LENGTH))
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -43,7 +54,7 @@ def users():
             form.email.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(f"Account created for {user.email}.", "success")
+            flash(_("Account created for %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.users"))
     accounts = db.session.scalars(select(User).order_by(User.role, User.email)).all()
     return render_template("monitor/admin/users.html", form=form, accounts=accounts,
@@ -62,7 +73,8 @@ def user_active(user_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+        flash(_("%(email)s is now active.", email=user.email) if user.active
+              else _("%(email)s is now deactivated.", email=user.email), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -78,7 +90,8 @@ def user_password(user_id: int):
             flash(str(exc), "error")
         else:
             db.session.commit()
-            flash(f"New password set for {user.email}; their sessions have ended.", "success")
+            flash(_("New password set for %(email)s; their sessions have ended.", email=user.email),
+                  "success")
     return redirect(url_for("admin.users"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import ngettext
 
 _HASHERS = {
     "default": PasswordHasher(type=Type.ID),
@@ -26,7 +27,9 @@ def _hasher() -> PasswordHasher:
 def hash_password(password: str) -> str:
     """Hash a new password. Raises WeakPassword when it is shorter than MIN_PASSWORD_LENGTH."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise WeakPassword(ngettext("A password needs at least %(num)d character.",
+                                    "A password needs at least %(num)d characters.",
+                                    MIN_PASSWORD_LENGTH))
     return _hasher().hash(password)
 
 

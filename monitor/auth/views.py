@@ -6,6 +6,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, refresh
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -34,17 +37,19 @@ PASSWORD_CHANGE_LIMIT = 10
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
-    submit = SubmitField("Log in")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField(_l("Log in"))
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1024)])
-    new = PasswordField("New password", validators=[DataRequired(), Length(max=1024)],
-                        description=f"At least {MIN_PASSWORD_LENGTH} characters.")
-    confirm = PasswordField("New password again", validators=[
-        DataRequired(), EqualTo("new", message="The two new passwords are not the same.")])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)],
+                        description=lazy_ngettext("At least %(num)d character.",
+                                                  "At least %(num)d characters.",
+                                                  MIN_PASSWORD_LENGTH))
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new", message=_l("The two new passwords are not the same."))])
 
 
 def _safe_next(target: str | None) -> str:
@@ -69,7 +74,7 @@ def login():
                 or throttle.is_blocked(keys[1], LOGIN_LIMIT_PER_EMAIL, LOGIN_WINDOW)):
             audit.record("login_throttled", target=email[:255])
             db.session.commit()
-            flash("Too many failed attempts. Please wait 15 minutes and try again.", "error")
+            flash(_("Too many failed attempts. Please wait 15 minutes and try again."), "error")
             return render_template("monitor/auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
         if user is None:
@@ -92,7 +97,7 @@ def login():
             throttle.record_failure(key, LOGIN_WINDOW)
         audit.record("login_failed", target=email[:255])
         db.session.commit()
-        flash("The e-mail or the password is not right.", "error")
+        flash(_("The e-mail or the password is not right."), "error")
     return render_template("monitor/auth/login.html", form=form)
 
 
@@ -104,7 +109,9 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You have logged out.", "info")
+    # Said in the language of the login page it lands on (the browser's, nobody is signed in).
+    refresh()
+    flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -118,7 +125,7 @@ def password():
         if throttle.is_blocked(key, PASSWORD_CHANGE_LIMIT, LOGIN_WINDOW):
             audit.record("password_change_throttled", target=f"user:{user.id}")
             db.session.commit()
-            flash("Too many wrong passwords. Please wait 15 minutes and try again.", "error")
+            flash(_("Too many wrong passwords. Please wait 15 minutes and try again."), "error")
             return render_template("monitor/auth/password.html", form=form), 429
         try:
             change_own_password(user, form.current.data, form.new.data, user.session_id,
@@ -136,7 +143,7 @@ def password():
             throttle.clear(key)
             db.session.commit()
             login_user(user)  # the cookie now carries the renewed session's id
-            flash("Your password is changed. Your other sessions have ended.", "success")
+            flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("home.index"))
     return render_template("monitor/auth/password.html", form=form)
 

@@ -9,14 +9,9 @@ the follow-up (who answers, what, and the effects of training that analysis must
 """
 
 from monitor.demo.generator import (
-    REFERRALS,
-    ROLL_OUT,
-    SIZES,
     STEPS,
     DatabaseNotEmpty,
     DemoSummary,
-    DemoWorld,
-    Step,
     build_demo,
     outcome_frame,
     provider_outcome_frame,
@@ -31,6 +26,7 @@ from monitor.demo.outcomes import (
     TrueEffects,
 )
 from monitor.demo.programme import DEMO_LOGINS, PILOT_CODES, REGIONS
+from monitor.demo.world import REFERRALS, ROLL_OUT, SIZES, DemoWorld, Step
 
 __all__ = [
     "DEMO_LOGINS",

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,8 @@ from monitor.demo.outcomes import (
     first_counted_training,
     lookup,
 )
-from monitor.demo.programme import REGIONS
+from monitor.demo.programme import PROFESSION_CODES, REGIONS
+from monitor.demo.world import DemoWorld
 from monitor.extensions import db
 from monitor.fieldwork.models import (
     DEFAULT_WINDOW_AFTER_DAYS,
@@ -59,13 +60,12 @@ from monitor.fieldwork.models import (
 )
 from monitor.fieldwork.tokens import new_token, token_hash
 from monitor.models import MODULES, SERVICES
+from surveys import versions
 from surveys.expressions import ExpressionError, evaluate, evaluate_bool, parse_cached, references
 from surveys.expressions import to_string as expression_string
 from surveys.library import load_instrument
-from surveys.schema import Question, QuestionType, ScoreMethod, Survey
-
-if TYPE_CHECKING:
-    from monitor.demo.generator import DemoWorld
+from surveys.schema import Question, QuestionType, Survey
+from surveys.scoring import ScoredItem, item_scores, scale_score, scored_items
 
 #: The instruments the demo creates and publishes, in this order (survey ids 1, 2, 3 on an
 #: empty database).
@@ -74,10 +74,13 @@ INSTRUMENTS: tuple[str, ...] = ("person_followup", "provider_followup", "quality
 #: Invitation statuses the demo produces, in the order the summary lists them.
 DEMO_STATUSES: tuple[str, ...] = ("completed", "declined", "in_progress", "expired", "pending")
 
-#: How many links to open invitations the demo writes out for people trying the respondent path.
+#: At most this many try-out invitations get a link, written out for people trying the
+#: respondent path; at most half of them do, so that ``monitor invitations create`` has some
+#: left to issue links for.
 LINKS = 10
-#: The try-out plan (links that open today; see :func:`_tryout`).
+#: The try-out plan (links that open today; see :func:`_tryout`) and its one wave's name.
 TRYOUT_PLAN_ID = 3
+TRYOUT_WAVE = "tryout"
 TRYOUT_MAX_OFFSET_MONTHS = 120
 #: The try-out wave stays open for half a year after its due date (a handful of persons even
 #: in the small demo).
@@ -309,8 +312,6 @@ def _bulk(world: DemoWorld, label: str, table: Table,
 
 def build_surveys(world: DemoWorld, rng: np.random.Generator) -> None:  # noqa: ARG001
     """Create and publish the library instruments (through the survey services)."""
-    from surveys import versions
-
     surveys: dict[str, DemoSurvey] = {}
     total = len(INSTRUMENTS)
     world.progress("surveys", 0, total)
@@ -430,9 +431,10 @@ def _tryout(world: DemoWorld, state: FieldworkState, version_id: int, first_id: 
 
     The demo's fieldwork stands on 2018-12-31, so none of its windows is open on a real today,
     and the respondent's path rightly calls those links expired. This plan asks the persons
-    whose episodes started last a long-term follow-up question ``M`` months on (wave
-    ``m<M>``), with ``M`` and ``anchor_from`` chosen so that the window of every person in scope
-    is open today (it opens 14 days before the due date and closes 180 days after it). Its
+    whose episodes started last a long-term follow-up question ``M`` months on (one wave,
+    :data:`TRYOUT_WAVE`, whatever ``M`` is, so that the command line shown in the README works
+    on any day), with ``M`` and ``anchor_from`` chosen so that the window of every person in
+    scope is open today (it opens 14 days before the due date and closes 180 days after it). Its
     invitations follow the plan rules like any other (anchor: the first episode start on or
     after ``anchor_from``; due = anchor + M months; the wave's window), are pending, and nobody
     has answered them. The data frames of the demo leave it out.
@@ -474,13 +476,13 @@ def _tryout(world: DemoWorld, state: FieldworkState, version_id: int, first_id: 
         day=np.zeros(size, dtype=np.int64), will_answer=np.zeros(size, dtype=bool),
         consents=np.zeros(size, dtype=bool), status=np.full(size, "pending", dtype=object),
         trained=np.zeros(size, dtype=bool), start_second=np.zeros(size, dtype=np.int64),
-        minutes=np.zeros(size, dtype=np.int64), wave_names=(f"m{months}",))
+        minutes=np.zeros(size, dtype=np.int64), wave_names=(TRYOUT_WAVE,))
     plan = {"id": TRYOUT_PLAN_ID,
             "title": f"Try-out: assisted persons {months} months on (demo links)",
             "survey_version_id": version_id, "anchor": "episode_start", "region_id": None,
             "anchor_from": _day(anchor_from), "status": "active",
             "created_at": world.created_at, "created_by_id": None}
-    wave = {"id": 2 * len(WAVES) + 1, "plan_id": TRYOUT_PLAN_ID, "name": f"m{months}",
+    wave = {"id": 2 * len(WAVES) + 1, "plan_id": TRYOUT_PLAN_ID, "name": TRYOUT_WAVE,
             "offset_months": months, "window_before_days": DEFAULT_WINDOW_BEFORE_DAYS,
             "window_after_days": TRYOUT_WINDOW_AFTER_DAYS}
     return inv, plan, wave
@@ -499,8 +501,6 @@ def _respond_persons(world: DemoWorld, inv: PlanInvitations, rng: np.random.Gene
 
 
 def _respond_providers(world: DemoWorld, inv: PlanInvitations, rng: np.random.Generator) -> None:
-    from monitor.demo.generator import PROFESSION_CODES
-
     m = RESPONSE_MODEL
     wave_names = np.array([name for name, _ in WAVES], dtype=object)[inv.wave]
     professions = np.array(PROFESSION_CODES, dtype=object)[world.provider_profession[inv.respondent]]
@@ -551,8 +551,10 @@ def _respond(world: DemoWorld, inv: PlanInvitations, rng: np.random.Generator,
 
 
 def _insert_invitations(world: DemoWorld, state: FieldworkState) -> None:
-    """Insert the invitations of every plan, each with a freshly issued link (token hash);
-    keep the tokens of the first :data:`LINKS` try-out invitations for the links file."""
+    """Insert the invitations of every plan. Those of the two follow-up plans each had a link
+    issued (a token hash); of the try-out plan's, up to :data:`LINKS` and at most half have one
+    (those that stay open longest), whose tokens are kept for the links file, and the others
+    have none yet, as an officer would find them before issuing links."""
     plans = [inv for inv in (state.persons, state.providers, state.tryout) if inv is not None]
     state.links = []
     if not world.database:
@@ -562,7 +564,7 @@ def _insert_invitations(world: DemoWorld, state: FieldworkState) -> None:
     linked: set[int] = set()
     if state.tryout is not None:  # the links that stay open longest
         order = np.lexsort((state.tryout.invitation_id, -state.tryout.closes))
-        linked = set(state.tryout.invitation_id[order[:LINKS]].tolist())
+        linked = set(state.tryout.invitation_id[order[:min(LINKS, (len(order) + 1) // 2)]].tolist())
     rows: list[dict[str, Any]] = []
     for inv in plans:
         prefix = inv.audience
@@ -571,7 +573,8 @@ def _insert_invitations(world: DemoWorld, state: FieldworkState) -> None:
                 inv.respondent.tolist(), inv.wave.tolist(), inv.region.tolist(),
                 _days(inv.anchor), _days(inv.due), _days(inv.opens), _days(inv.closes),
                 inv.invitation_id.tolist(), inv.status.tolist(), strict=True):
-            token = new_token()
+            has_link = not tryout or inv_id in linked
+            token = new_token() if has_link else None
             issued = issued_now if tryout else datetime(opens.year, opens.month, opens.day, 8,
                                                         tzinfo=UTC)
             key = f"{prefix}:{who + 1}"
@@ -582,7 +585,8 @@ def _insert_invitations(world: DemoWorld, state: FieldworkState) -> None:
                 "person_id": who + 1 if prefix == "person" else None,
                 "respondent_key": key, "region_id": region + 1,
                 "anchor_date": anchor, "due_on": due, "opens_on": opens, "closes_on": closes,
-                "token_hash": token_hash(token), "token_issued_at": issued, "status": status,
+                "token_hash": token_hash(token) if token else None,
+                "token_issued_at": issued if token else None, "status": status,
                 "created_at": issued, "opened_at": None, "completed_at": None,
                 "revoked_at": None,
             })
@@ -801,8 +805,10 @@ def _person_outcomes(world: DemoWorld, state: FieldworkState, rng: np.random.Gen
     survey = state.surveys["person_followup"].definition
     values: dict[str, np.ndarray] = {}
     values["consent_given"] = np.where(inv.consents, "yes", "no").astype(object)
-    for k, key in enumerate(_matrix_keys(survey, "who5")):
-        values[key] = _choice_values(survey, "who5_frequency", who5[:, k])
+    scored = scored_items(survey)
+    who5_keys = _matrix_keys(survey, "who5")
+    for k, key in enumerate(who5_keys):
+        values[key] = _choice_values(scored[key], who5[:, k])
     sat_keys = _matrix_keys(survey, "satisfaction")
     step = 0
     for key in sat_keys:
@@ -811,8 +817,9 @@ def _person_outcomes(world: DemoWorld, state: FieldworkState, rng: np.random.Gen
         else:
             item = np.clip(level + sat_steps[:, step] - 1, 1, 5)
             step += 1
-        reverse = _matrix_item(survey, "satisfaction", key).reverse
-        values[key] = _choice_values(survey, "agree5", 6 - item if reverse else item)
+        # A reverse-coded item is answered on the reversed scale (the scoring flips it back).
+        rule = scored[key]
+        values[key] = _choice_values(rule, rule.low + rule.high - item if rule.reverse else item)
     values.update(_person_other_answers(world, state, rng, stable, age, n))
 
     frame = pd.DataFrame({
@@ -840,8 +847,8 @@ def _person_outcomes(world: DemoWorld, state: FieldworkState, rng: np.random.Gen
         "who5_latent": latent,
         **{f"who5_{k + 1}": who5[:, k] for k in range(5)},
         "who5_score": _score(survey, "who5_score", values),
-        "who5_score_t0": 4.0 * who5_t0.sum(axis=1),
-        "who5_score_t1": 4.0 * who5_t1.sum(axis=1),
+        "who5_score_t0": _potential_score(survey, "who5_score", who5_keys, who5_t0),
+        "who5_score_t1": _potential_score(survey, "who5_score", who5_keys, who5_t1),
         "housing_stable": stable.astype(np.int64),
         "sat_recommend": level.astype(float),
         "satisfaction_score": _score(survey, "satisfaction_score", values),
@@ -929,8 +936,6 @@ def _person_other_answers(world: DemoWorld, state: FieldworkState, rng: np.rando
 
 def _provider_outcomes(world: DemoWorld, state: FieldworkState, rng: np.random.Generator,
                        ) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    from monitor.demo.generator import PROFESSION_CODES
-
     om = OUTCOME_MODEL
     inv = state.providers
     assert inv is not None and state.caseload is not None
@@ -1083,57 +1088,26 @@ def _matrix_keys(survey: Survey, key: str) -> list[str]:
     return [item.key for item in question.items]
 
 
-def _matrix_item(survey: Survey, key: str, item_key: str) -> Any:
-    question = survey.question(key)
-    assert question is not None
-    return next(item for item in question.items if item.key == item_key)
-
-
-def _choice_values(survey: Survey, list_name: str, scores: np.ndarray) -> np.ndarray:
-    """The choice value of each score (the list's values scored 0..5 or 1..5)."""
-    by_score = {int(c.score): c.value for c in survey.choice_lists[list_name].choices
-                if c.score is not None}
+def _choice_values(item: ScoredItem, scores: np.ndarray) -> np.ndarray:
+    """The answer of each item score: the option of ``item``'s list with that score."""
+    by_score = {int(score): value for value, score in item.scores.items()}
     table = np.array([by_score.get(s) for s in range(max(by_score) + 1)], dtype=object)
     return table[np.asarray(scores, dtype=np.int64)]
 
 
 def _score(survey: Survey, score_key: str, values: Mapping[str, np.ndarray]) -> np.ndarray:
-    """A scale score by the survey's scoring rule, for every row of ``values`` (NaN where too
-    few items are answered): item scores from their choice lists, reverse-coded items flipped
-    on their list's range, sum or mean, times the multiplier plus the offset."""
+    """A scale score by the survey's own scoring rules (:mod:`surveys.scoring`, as exports and
+    analysis score it), for every row of ``values`` (NaN where too few items are answered)."""
     score = next(s for s in survey.scores if s.key == score_key)
-    columns = []
-    for item in score.items:
-        question, reverse = _item_question(survey, item)
-        choices = survey.choice_lists[question.choices or ""]
-        table = {c.value: c.score for c in choices.choices if c.score is not None}
-        low, high = choices.score_range() or (0.0, 0.0)
-        codes, uniques = pd.factorize(values[item])  # None is -1
-        column = np.array([table.get(v, np.nan) for v in uniques.tolist()] + [np.nan],
-                          dtype=float)[codes]
-        columns.append(low + high - column if reverse else column)
-    matrix = np.column_stack(columns)
-    answered = (~np.isnan(matrix)).sum(axis=1)
-    needed = score.min_items if score.min_items is not None else len(score.items)
-    if score.method == ScoreMethod.sum:
-        raw = np.nansum(matrix, axis=1)
-    else:
-        with np.errstate(invalid="ignore"):
-            raw = np.nansum(matrix, axis=1) / np.maximum(answered, 1)
-    value = raw * score.multiplier + score.offset
-    return np.where(answered >= max(needed, 1), value, np.nan)
+    answers = pd.DataFrame({key: values[key] for key in score.items if key in values})
+    return scale_score(score, item_scores(survey, answers)).to_numpy(dtype=float)
 
 
-def _item_question(survey: Survey, key: str) -> tuple[Question, bool]:
-    """The question that holds answer ``key`` and whether that answer is reverse-coded."""
-    for question in survey.questions():
-        if question.type == QuestionType.matrix:
-            for item in question.items:
-                if item.key == key:
-                    return question, item.reverse
-        elif question.key == key:
-            return question, question.reverse
-    raise KeyError(key)
+def _potential_score(survey: Survey, score_key: str, keys: Sequence[str], items: np.ndarray) -> np.ndarray:
+    """The scale score the item scores ``items`` (one column per key of ``keys``) would give."""
+    scored = scored_items(survey)
+    values = {key: _choice_values(scored[key], items[:, k]) for k, key in enumerate(keys)}
+    return _score(survey, score_key, values)
 
 
 class _Form:

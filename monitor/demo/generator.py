@@ -4,7 +4,7 @@ The demo is a made-up programme shaped like the real one, and its data are gener
 model that is written down here, so that later analysis can be checked against a known truth.
 The fixed facts (regions, the dates training starts, organisations, the mix of professions) are in
 :mod:`monitor.demo.programme`; the parameters of the model are the named fields of
-:data:`ROLL_OUT` and :data:`REFERRALS` below.
+:data:`ROLL_OUT` and :data:`REFERRALS` (in :mod:`monitor.demo.world`, with the world the steps share).
 
 The truth of the roll-out
 -------------------------
@@ -108,28 +108,37 @@ from __future__ import annotations
 import csv
 import os
 import time
-import zlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, insert, inspect, literal, select, text
+from flask import current_app
+from sqlalchemy import Connection, Table, inspect, literal, select, text
 
 from monitor import audit
 from monitor.accounts import create_user
-from monitor.demo.fieldwork import DEMO_STATUSES, build_answers, build_plans, build_surveys
+from monitor.demo.fieldwork import (
+    DEMO_STATUSES,
+    TRYOUT_WAVE,
+    build_answers,
+    build_plans,
+    build_surveys,
+)
 from monitor.demo.programme import (
     DEMO_LOGINS,
     EMPLOYERS,
     ORGANISATIONS,
+    PROFESSION_CODES,
     PROFESSION_MIX,
     REGIONS,
 )
+from monitor.demo.world import REFERRALS, ROLL_OUT, SIZES, DemoWorld, Progress, Step
 from monitor.extensions import db
+from monitor.fieldwork.links import respondent_link
 from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave, Response
 from monitor.models import (
     GENDERS,
@@ -148,246 +157,12 @@ from monitor.models import (
 )
 from surveys.models import immutability_guard_lifted
 
-#: progress(label, done, total)
-Progress = Callable[[str, int, int], None]
-
-#: Rows per INSERT batch.
-CHUNK_ROWS = 5_000
-
 
 class DatabaseNotEmpty(RuntimeError):
     """Raised when the demo would be loaded into a database that already holds data."""
 
 
-@dataclass(frozen=True)
-class SizeSpec:
-    """How big a demo is: providers and persons in all, the fewest providers in a region, the
-    range of first-time trainees per training session, and how long a cohort waits to fill up
-    (a small programme trains its few providers in fewer, longer-gathering sessions)."""
-
-    providers: int
-    persons: int
-    min_providers_per_region: int
-    class_size: tuple[int, int]
-    cohort_span_days: int
-
-
-SIZES: dict[str, SizeSpec] = {
-    # As small as real pilots: a few dozen providers, about 50 assisted persons.
-    "small": SizeSpec(providers=48, persons=50, min_providers_per_region=2, class_size=(3, 8),
-                      cohort_span_days=365),
-    "medium": SizeSpec(providers=1_000, persons=1_500, min_providers_per_region=12,
-                       class_size=(12, 24), cohort_span_days=120),
-    # For benchmarks: about 4,000 trained of 6,000 providers.
-    "large": SizeSpec(providers=6_000, persons=12_000, min_providers_per_region=60,
-                      class_size=(12, 24), cohort_span_days=120),
-}
-
-
-@dataclass(frozen=True)
-class RollOut:
-    """The parameters of who is trained when (see the module docstring for the model)."""
-
-    #: No session after this day.
-    training_until: date = date(2016, 12, 31)
-    #: Yearly hazard of becoming ready for training, for profession_rate 1 and average caseload.
-    base_rate: float = 0.42
-    #: Hazard ratio of each profession: NGO activists and social workers first and most.
-    profession_rate: Mapping[str, float] = field(default_factory=lambda: {
-        "ngo_activist": 2.2,
-        "social_worker": 1.8,
-        "medical": 0.9,
-        "journalist": 0.7,
-        "other": 0.6,
-        "police": 0.55,
-        "teacher": 0.45,
-    })
-    #: Relative caseload (persons assisted) of each profession.
-    profession_caseload: Mapping[str, float] = field(default_factory=lambda: {
-        "social_worker": 3.0,
-        "ngo_activist": 3.0,
-        "police": 1.2,
-        "medical": 1.0,
-        "other": 0.5,
-        "teacher": 0.4,
-        "journalist": 0.2,
-    })
-    #: Standard deviation of the log caseload propensity within a profession.
-    caseload_sigma: float = 0.8
-    #: Log hazard ratio of training per standard deviation of log caseload: the confounder.
-    caseload_log_hazard_ratio: float = 0.5
-    #: Yearly rate of refresher sessions after the first training.
-    refresher_rate: Mapping[str, float] = field(default_factory=lambda: {
-        "ngo_activist": 0.45,
-        "social_worker": 0.35,
-        "medical": 0.15,
-        "journalist": 0.12,
-        "other": 0.10,
-        "police": 0.10,
-        "teacher": 0.08,
-    })
-    #: A refresher is at least this long after the first training.
-    refresher_min_gap_days: int = 90
-    #: (hours, probability) of a session's length.
-    session_hours: tuple[tuple[float, float], ...] = (
-        (8.0, 0.25), (16.0, 0.35), (24.0, 0.20), (32.0, 0.10), (40.0, 0.10),
-    )
-    #: Modules every session teaches.
-    core_modules: tuple[str, ...] = ("identification", "referral")
-    #: Share of attendances for the whole session (the others attend 25-90% of the hours).
-    full_attendance_share: float = 0.85
-
-
-@dataclass(frozen=True)
-class Referrals:
-    """The parameters of who is referred, when, with what covariates, and their episodes."""
-
-    referred_until: date = date(2017, 12, 31)
-    #: Relative number of referrals per calendar year (more after 2014).
-    year_weight: Mapping[int, float] = field(default_factory=lambda: {
-        2012: 1.0, 2013: 1.3, 2014: 2.0, 2015: 2.6, 2016: 3.0, 2017: 3.2,
-    })
-    gender: Mapping[str, float] = field(default_factory=lambda: {
-        "Female": 0.69, "Male": 0.30, "Transgender/NonConforming": 0.01,
-    })
-    age_broad: Mapping[str, float] = field(default_factory=lambda: {
-        "0--8": 0.01, "9--17": 0.08, "18--20": 0.10, "21--23": 0.12, "24--26": 0.12,
-        "27--29": 0.11, "30--38": 0.23, "39--47": 0.14, "48+": 0.09,
-    })
-    minor_ages: tuple[str, ...] = ("0--8", "9--17")
-    type_of_exploit: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: {
-        "Female": {"Sexual exploitation": 0.48, "Forced labour": 0.40, "Forced marriage": 0.03,
-                   "Slavery and similar practices": 0.03, "Other": 0.06},
-        "Male": {"Forced labour": 0.88, "Sexual exploitation": 0.02,
-                 "Slavery and similar practices": 0.04, "Forced military service": 0.02,
-                 "Other": 0.04},
-        "Transgender/NonConforming": {"Sexual exploitation": 0.60, "Forced labour": 0.35,
-                                      "Other": 0.05},
-    })
-    citizenship: Mapping[str, float] = field(default_factory=lambda: {
-        "UA": 0.95, "MD": 0.02, "BY": 0.01, "UZ": 0.01, "RU": 0.01,
-    })
-    #: Country of exploitation for referrals before 2015 and from 2015 on.
-    country_before_2015: Mapping[str, float] = field(default_factory=lambda: {
-        "RU": 0.45, "UA": 0.12, "PL": 0.10, "TR": 0.07, "CZ": 0.05, "AE": 0.04, "IL": 0.04,
-        "DE": 0.03, "IT": 0.03, "KZ": 0.03, "ES": 0.02, "BY": 0.02,
-    })
-    country_from_2015: Mapping[str, float] = field(default_factory=lambda: {
-        "RU": 0.25, "UA": 0.25, "PL": 0.20, "TR": 0.06, "CZ": 0.05, "AE": 0.05, "IL": 0.03,
-        "DE": 0.04, "IT": 0.03, "KZ": 0.01, "ES": 0.02, "BY": 0.01,
-    })
-    #: Share of persons with a (fake) contact record.
-    contact_share: float = 0.35
-    #: Probability of 1, 2 and 3 episodes.
-    episodes_per_person: Mapping[int, float] = field(default_factory=lambda: {
-        1: 0.50, 2: 0.35, 3: 0.15,
-    })
-    first_episode_within_days: int = 30
-    next_episode_within_days: int = 90
-    #: An episode lasts this many days (1 to 18 months).
-    episode_days: tuple[int, int] = (30, 548)
-    #: The day the synthetic registry was extracted: episodes ending later are still open.
-    as_of: date = date(2018, 12, 31)
-    #: The services a provider of each profession gives: the main one is drawn with these
-    #: weights, and each other one is added with probability ``extra_service_p``.
-    services: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: {
-        "social_worker": {"social": 0.45, "financial": 0.15, "shelter": 0.15,
-                          "employment": 0.10, "psychological": 0.10, "education": 0.05},
-        "police": {"legal": 0.60, "repatriation": 0.25, "other": 0.15},
-        "medical": {"medical": 0.75, "psychological": 0.25},
-        "teacher": {"education": 0.70, "social": 0.20, "psychological": 0.10},
-        "journalist": {"other": 0.70, "legal": 0.30},
-        "ngo_activist": {"shelter": 0.25, "psychological": 0.25, "legal": 0.20, "social": 0.15,
-                         "repatriation": 0.10, "employment": 0.05},
-        "other": {"employment": 0.50, "other": 0.30, "financial": 0.20},
-    })
-    extra_service_p: float = 0.25
-
-
-ROLL_OUT = RollOut()
-REFERRALS = Referrals()
-
-PROFESSION_CODES: tuple[str, ...] = tuple(PROFESSION_MIX)
 _NAT = np.datetime64("NaT", "D")
-
-
-@dataclass
-class DemoWorld:
-    """What the steps build, for the steps after them.
-
-    Arrays are indexed like the rows inserted (row ``k`` has id ``k + 1``); region, profession
-    and other references are indexes into :data:`REGIONS` and :data:`PROFESSION_CODES`.
-    """
-
-    size: str
-    seed: int
-    spec: SizeSpec
-    roll_out: RollOut
-    referrals: Referrals
-    created_at: datetime
-    progress: Progress
-    #: False: generate only, touch no database (see :func:`simulate`).
-    database: bool = True
-    #: Rows inserted, by table name.
-    counts: dict[str, int] = field(default_factory=dict)
-    #: (region index, organisation key) -> organisation id
-    organisation_ids: dict[tuple[int, str], int] = field(default_factory=dict)
-    # Providers
-    provider_region: np.ndarray | None = None
-    provider_profession: np.ndarray | None = None
-    #: e_i: the log caseload propensity within the profession (latent).
-    provider_caseload_e: np.ndarray | None = None
-    #: w_i: the caseload propensity (latent).
-    provider_caseload: np.ndarray | None = None
-    #: The day a provider became ready for training (latent; NaT if after the programme).
-    provider_ready_on: np.ndarray | None = None
-    #: The day of a provider's first training session (NaT: never trained).
-    provider_first_trained_on: np.ndarray | None = None
-    #: Organisation id of each provider (0: none recorded).
-    provider_organisation: np.ndarray | None = None
-    # Sessions and attendance
-    session_region: np.ndarray | None = None
-    session_held_on: np.ndarray | None = None
-    session_hours: np.ndarray | None = None
-    #: Comma-separated module codes of each session.
-    session_modules: list[str] | None = None
-    attendance_provider: np.ndarray | None = None
-    attendance_session: np.ndarray | None = None
-    attendance_hours: np.ndarray | None = None
-    # Persons
-    person_region: np.ndarray | None = None
-    person_referred_on: np.ndarray | None = None
-    person_has_contact: np.ndarray | None = None
-    #: CTDC covariates (object arrays of the stored codes).
-    person_gender: np.ndarray | None = None
-    person_age_broad: np.ndarray | None = None
-    person_exploit: np.ndarray | None = None
-    # Episodes
-    episode_person: np.ndarray | None = None
-    episode_provider: np.ndarray | None = None
-    episode_started_on: np.ndarray | None = None
-    episode_ended_on: np.ndarray | None = None
-    #: Comma-separated service codes of each episode.
-    episode_services: list[str] | None = None
-    #: Extra state of later steps, by name.
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def rng(self, step: str) -> np.random.Generator:
-        """The random stream of one step: seeded by the demo seed and the step's name."""
-        entropy = self.seed & 0xFFFF_FFFF_FFFF_FFFF
-        return np.random.default_rng([entropy, zlib.crc32(step.encode())])
-
-    def insert(self, label: str, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert ``rows`` into ``table`` in chunks (nothing when not :attr:`database`)."""
-        _insert(self, label, table, rows)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of the demo: a name (its random stream) and what it does."""
-
-    name: str
-    run: Callable[[DemoWorld, np.random.Generator], None]
 
 
 @dataclass(frozen=True)
@@ -422,6 +197,10 @@ class DemoSummary:
     #: The CSV of links to open invitations (None: not written) and how many links it holds.
     links_path: str | None = None
     links: int = 0
+    #: Where the links point (the app's public address, or where ``monitor run`` serves).
+    links_base_url: str | None = None
+    #: The survey of the try-out plan, whose invitations without a link the CLI can issue.
+    tryout_survey_id: int | None = None
     as_of: date | None = None
 
     def describe(self) -> str:
@@ -464,8 +243,14 @@ class DemoSummary:
             lines.append(f"{line}  {note}" if note else line)
         if self.links_path and self.links:
             lines.append(f"Links to try the respondent's form ({self.links} open invitation"
-                         f"{'s' if self.links != 1 else ''}; start the server with `flask run` "
-                         f"and open one): {self.links_path}")
+                         f"{'s' if self.links != 1 else ''}, served at {self.links_base_url} by "
+                         f"`make run` or `monitor run`): {self.links_path}")
+            unlinked = self.tryout_invitations - self.links
+            if unlinked > 0 and self.tryout_survey_id is not None:
+                lines.append(f"{unlinked} more try-out invitation{'s have' if unlinked != 1 else ' has'} "
+                             f"no link yet: `monitor invitations create --survey {self.tryout_survey_id} "
+                             f"--wave {TRYOUT_WAVE} --out links.csv` issues "
+                             f"{'them' if unlinked != 1 else 'it'}.")
         elif self.links_path:
             lines.append("No invitation is open today, so there are no links to try (the file "
                          f"is empty): {self.links_path}")
@@ -478,22 +263,6 @@ def _percent(part: int, whole: int) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _insert(world: DemoWorld, label: str, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` in chunks with Core, reporting progress under ``label``."""
-    total = len(rows)
-    world.counts[table.name] = world.counts.get(table.name, 0) + total
-    if not world.database:
-        return
-    if not total:
-        world.progress(label, 0, 0)
-        return
-    world.progress(label, 0, total)
-    for start in range(0, total, CHUNK_ROWS):
-        chunk = rows[start:start + CHUNK_ROWS]
-        db.session.execute(insert(table), list(chunk))
-        world.progress(label, start + len(chunk), total)
 
 
 def _apportion(total: int, weights: Sequence[float], minimum: int) -> np.ndarray:
@@ -548,7 +317,7 @@ def build_regions(world: DemoWorld, rng: np.random.Generator) -> None:  # noqa: 
          "name_ru": r.name_ru, "joined_year": r.joined_year}
         for k, r in enumerate(REGIONS)
     ]
-    _insert(world, "regions", Region.__table__, rows)
+    world.insert("regions", Region.__table__, rows)
 
 
 def build_organisations(world: DemoWorld, rng: np.random.Generator) -> None:  # noqa: ARG001
@@ -560,7 +329,7 @@ def build_organisations(world: DemoWorld, rng: np.random.Generator) -> None:  # 
             world.organisation_ids[(r_idx, kind.key)] = org_id
             rows.append({"id": org_id, "name": kind.name(region), "kind": kind.kind,
                          "region_id": r_idx + 1})
-    _insert(world, "organisations", Organisation.__table__, rows)
+    world.insert("organisations", Organisation.__table__, rows)
 
 
 def build_providers(world: DemoWorld, rng: np.random.Generator) -> None:
@@ -597,7 +366,7 @@ def build_providers(world: DemoWorld, rng: np.random.Generator) -> None:
         for i, (r, p, num) in enumerate(zip(region.tolist(), profession.tolist(),
                                             number.tolist(), strict=True))
     ]
-    _insert(world, "providers", Provider.__table__, rows)
+    world.insert("providers", Provider.__table__, rows)
 
 
 def build_training(world: DemoWorld, rng: np.random.Generator) -> None:
@@ -706,13 +475,13 @@ def build_training(world: DemoWorld, rng: np.random.Generator) -> None:
             s_region.tolist(), number.tolist(), _dates(s_date), s_hours.tolist(), s_modules,
             strict=True))
     ]
-    _insert(world, "training sessions", TrainingSession.__table__, session_rows)
+    world.insert("training sessions", TrainingSession.__table__, session_rows)
     attendance_rows = [
         {"id": k + 1, "provider_id": p + 1, "session_id": s + 1, "hours_attended": h}
         for k, (p, s, h) in enumerate(zip(a_provider.tolist(), a_session.tolist(),
                                           a_hours.tolist(), strict=True))
     ]
-    _insert(world, "attendance", TrainingAttendance.__table__, attendance_rows)
+    world.insert("attendance", TrainingAttendance.__table__, attendance_rows)
 
 
 def build_persons(world: DemoWorld, rng: np.random.Generator) -> None:
@@ -766,7 +535,7 @@ def build_persons(world: DemoWorld, rng: np.random.Generator) -> None:
             majority.tolist(), citizenship.tolist(), exploit.tolist(), country.tolist(),
             year.tolist(), strict=True))
     ]
-    _insert(world, "assisted persons", AssistedPerson.__table__, rows)
+    world.insert("assisted persons", AssistedPerson.__table__, rows)
 
 
 def build_contacts(world: DemoWorld, rng: np.random.Generator) -> None:
@@ -788,7 +557,7 @@ def build_contacts(world: DemoWorld, rng: np.random.Generator) -> None:
             "email": f"person{k + 1:05d}@demo.invalid" if with_email[i] else None,
             "note": "Synthetic demo record: not a real person or contact.",
         })
-    _insert(world, "contacts", PersonContact.__table__, rows)
+    world.insert("contacts", PersonContact.__table__, rows)
 
 
 def build_episodes(world: DemoWorld, rng: np.random.Generator) -> None:
@@ -862,7 +631,7 @@ def build_episodes(world: DemoWorld, rng: np.random.Generator) -> None:
             e_person.tolist(), e_provider.tolist(), _dates(e_start), _dates(e_end), services,
             strict=True))
     ]
-    _insert(world, "episodes", AssistanceEpisode.__table__, rows)
+    world.insert("episodes", AssistanceEpisode.__table__, rows)
 
 
 def build_accounts(world: DemoWorld, rng: np.random.Generator) -> None:  # noqa: ARG001
@@ -963,11 +732,12 @@ def build_demo(size: str = "medium", seed: int = 2012, reset: bool = False,
     The data go in one transaction with a ``demo_loaded`` audit event; on any error nothing is
     kept. With ``reset`` every row of every table is deleted first (audit log included).
 
-    After the commit, links to a few open invitations (their tokens exist nowhere else) are
+    After the commit, every link of the try-out plan (their tokens exist nowhere else) is
     written to ``links_path``: by default the app's ``DEMO_LINKS_PATH`` setting, else
-    ``demo-links.csv`` in the instance folder; the links start with ``DEMO_LINKS_BASE_URL``
-    (default ``http://127.0.0.1:5000``). The file is rewritten on every load, so links of an
-    earlier demo do not linger.
+    ``demo-links.csv`` in the instance folder. The links are the respondents' links as the app
+    serves them, at the configured public address (``PUBLIC_URL``, else ``SERVER_NAME``) or else
+    where ``monitor run`` serves by default (``http://127.0.0.1:5000``, as ``make run``). The file
+    is rewritten on every load, so links of an earlier demo do not linger.
 
     Raises:
         ValueError: ``size`` is not small, medium or large.
@@ -1002,8 +772,10 @@ def build_demo(size: str = "medium", seed: int = 2012, reset: bool = False,
         raise
 
     state = world.extra["fieldwork"]
-    path = _write_links(state.links or [], links_path)
-    return _summary(world, began, links_path=str(path), links=len(state.links or []))
+    path, base = _write_links(state.links or [], links_path)
+    summary = _summary(world, began, links_path=str(path), links=len(state.links or []))
+    return replace(summary, links_base_url=base.rstrip("/"),
+                   tryout_survey_id=state.surveys["person_followup"].survey_id)
 
 
 def simulate(size: str = "medium", seed: int = 2012, progress: Progress | None = None,
@@ -1104,22 +876,21 @@ LINK_COLUMNS = ("invitation_id", "respondent_key", "wave", "status", "closes_on"
 
 
 def _write_links(links: Sequence[Mapping[str, Any]],
-                 path: str | os.PathLike[str] | None) -> Path:
-    """Write the links CSV (only its owner may read it: the tokens open surveys)."""
-    from flask import current_app
-
+                 path: str | os.PathLike[str] | None) -> tuple[Path, str]:
+    """Write the links CSV (only its owner may read it: the tokens open surveys); return its
+    path and the address the links start with."""
     if path is None:
         path = current_app.config.get("DEMO_LINKS_PATH") or (
             Path(current_app.instance_path) / "demo-links.csv")
-    base = str(current_app.config.get("DEMO_LINKS_BASE_URL") or "http://127.0.0.1:5000")
+    base = current_app.config["PUBLIC_URL"].rstrip("/") + "/"
+    urls = [respondent_link(link["token"]) for link in links]
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(LINK_COLUMNS)
-        for link in links:
+        for link, url in zip(links, urls, strict=True):
             writer.writerow([link["invitation_id"], link["respondent_key"], link["wave"],
-                             link["status"], link["closes_on"],
-                             f"{base.rstrip('/')}/r/{link['token']}"])
-    return target
+                             link["status"], link["closes_on"], url])
+    return target, base

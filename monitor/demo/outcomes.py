@@ -28,9 +28,11 @@ touching these). Every generated invitation has had its link issued on the day i
 officers' services, which judge by the real date, will call the pending ones expired.
 
 Loading into a database also adds a small third plan, ``Try-out: assisted persons M months on``
-(see ``fieldwork._tryout``): one wave ``m<M>`` whose window is open on the day of loading, for the
-persons whose episodes started last; its invitations are pending and unanswered, and the links
-file written by ``build_demo`` points to them. It is not part of the data frames below.
+(see ``fieldwork._tryout``): one wave ``tryout`` (M months on) whose window is open on the day of
+loading, for the persons whose episodes started last; its invitations are pending and unanswered.
+Up to ten of them, and at most half, have a link, all of them in the links file written by
+``build_demo``; the others have none yet, for ``monitor invitations create`` to issue. It is not
+part of the data frames below.
 
 The **reference date** of a wave is its due date. A person's **exposure** at a wave is
 :mod:`monitor.exposure`'s default rule (``cutoff="episode_start"``) at that date: ``trained``
@@ -157,11 +159,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-#: The waves of both plans, in order, with their offsets in months.
-WAVES: tuple[tuple[str, int], ...] = (("baseline", 0), ("m3", 3), ("m6", 6), ("m12", 12))
+from monitor.fieldwork.models import DEFAULT_WAVES
+from monitor.fieldwork.services import add_months as add_calendar_months
+
+#: The waves of both plans, in order, with their offsets in months: a plan's default waves.
+WAVES: tuple[tuple[str, int], ...] = tuple(DEFAULT_WAVES)
 WAVE_NAMES: tuple[str, ...] = tuple(name for name, _ in WAVES)
-#: The waves at which training has its effect.
-FOLLOW_UP_WAVES: tuple[str, ...] = ("m3", "m6", "m12")
+#: The waves at which training has its effect: every wave after the anchor.
+FOLLOW_UP_WAVES: tuple[str, ...] = tuple(name for name, offset in WAVES if offset > 0)
 
 
 @dataclass(frozen=True)
@@ -317,14 +322,15 @@ TRUE_EFFECTS = TrueEffects(
 
 
 def add_months(days: np.ndarray, months: int) -> np.ndarray:
-    """``days`` (datetime64[D]) plus ``months``, on the same day of the month or the month's
-    last day when it is shorter (2017-01-31 + 1 month = 2017-02-28)."""
+    """``days`` (datetime64[D]) plus ``months`` by the fieldwork's own rule
+    (:func:`monitor.fieldwork.services.add_months`: the same day of the month, or the month's
+    last day when it is shorter, 2017-01-31 + 1 month = 2017-02-28), applied once per distinct
+    day; NaT stays NaT."""
     days = np.asarray(days, dtype="datetime64[D]")
-    month = days.astype("datetime64[M]")
-    into = days - month.astype("datetime64[D]")
-    target = month + np.timedelta64(months, "M")
-    last = (target + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    return np.minimum(target.astype("datetime64[D]") + into, last)
+    distinct, inverse = np.unique(days, return_inverse=True)
+    shifted = np.array([np.datetime64("NaT", "D") if day is None else add_calendar_months(day, months)
+                        for day in distinct.tolist()], dtype="datetime64[D]")
+    return shifted[inverse.reshape(days.shape)] if len(distinct) else days.copy()
 
 
 #: Days as integers; a date that never comes (untrained) is this far in the future.

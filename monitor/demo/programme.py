@@ -91,6 +91,8 @@ PROFESSION_MIX: dict[str, float] = {
     "ngo_activist": 0.10,
     "other": 0.07,
 }
+#: The professions in the order the demo indexes them.
+PROFESSION_CODES: tuple[str, ...] = tuple(PROFESSION_MIX)
 
 
 @dataclass(frozen=True)

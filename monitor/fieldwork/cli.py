@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -15,24 +16,27 @@ from flask.cli import with_appcontext
 
 invitations_cli = click.Group("invitations", help="Invitation links of follow-up plans.")
 
-#: Where links point when neither --base-url, MONITOR_PUBLIC_URL nor SERVER_NAME says.
-FALLBACK_BASE_URL = "http://127.0.0.1:5000/"
 #: Batches above this many links show a progress bar on stderr.
 PROGRESS_FROM = 1000
 
 
 def _base_url(option: str | None) -> str:
-    if option:
-        return option.rstrip("/") + "/"
-    server = current_app.config.get("SERVER_NAME")
-    if server:
-        return f"{current_app.config.get('PREFERRED_URL_SCHEME', 'http')}://{server}/"
-    click.echo(f"warning: the links point to {FALLBACK_BASE_URL}; pass --base-url (or set "
-               "MONITOR_PUBLIC_URL) with the address respondents open.", err=True)
-    return FALLBACK_BASE_URL
+    """--base-url, else PUBLIC_URL; a warning when respondents' phones could not reach it."""
+    base = (option or current_app.config["PUBLIC_URL"]).rstrip("/")
+    host = urlsplit(base).hostname or ""
+    if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") or host.endswith(".localhost"):
+        click.echo(f"warning: the links point to {base}/, which only this machine opens; pass "
+                   "--base-url (or set PUBLIC_URL) with the address respondents open.", err=True)
+    return base
 
 
-def _plan(survey_id: int, plan_id: int | None):
+def _describe(plan) -> str:
+    return f"{plan.id} ({plan.title}; waves {', '.join(w.name for w in plan.waves)})"
+
+
+def _plan(survey_id: int, plan_id: int | None, wave: str):
+    """The plan to issue links from: --plan, else the survey's one active plan, else the one of
+    its active plans that has ``wave``. Raises ClickException, listing the plans, otherwise."""
     from monitor.extensions import db
     from monitor.fieldwork.models import FollowUpPlan
     from monitor.fieldwork.services import active_plans_for_survey
@@ -51,11 +55,19 @@ def _plan(survey_id: int, plan_id: int | None):
     if not plans:
         raise click.ClickException(f"Survey {survey_id} has no active follow-up plan: create one "
                                    "under Fieldwork first.")
-    if len(plans) > 1:
-        listed = ", ".join(f"{p.id} ({p.title})" for p in plans)
-        raise click.ClickException(f"Survey {survey_id} has {len(plans)} active plans: {listed}. "
-                                   "Choose one with --plan ID.")
-    return plans[0]
+    if len(plans) == 1:
+        return plans[0]
+    # Several plans: the wave asked for often tells which (a try-out wave, an extra follow-up).
+    with_wave = [p for p in plans if wave in {w.name for w in p.waves}]
+    if len(with_wave) == 1:
+        return with_wave[0]
+    listed = "; ".join(_describe(p) for p in plans)
+    if not with_wave:
+        raise click.ClickException(f"No active plan of survey {survey_id} has a wave {wave!r}. Its "
+                                   f"active plans: {listed}.")
+    listed = "; ".join(_describe(p) for p in with_wave)
+    raise click.ClickException(f"Survey {survey_id} has {len(with_wave)} active plans with a wave "
+                               f"{wave!r}: {listed}. Choose one with --plan ID.")
 
 
 def _progress(label: str, done: int, total: int) -> None:
@@ -71,21 +83,24 @@ def _progress(label: str, done: int, total: int) -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="CSV file to write; only its owner may read it.")
 @click.option("--plan", "plan_id", type=int, default=None,
-              help="The plan, when the survey has several active plans.")
-@click.option("--base-url", envvar="MONITOR_PUBLIC_URL", default=None,
-              help="Address respondents open, e.g. https://survey.example.org (env MONITOR_PUBLIC_URL).")
+              help="The plan, when several active plans of the survey have the wave.")
+@click.option("--base-url", default=None,
+              help="Address respondents open, e.g. https://survey.example.org (by default the "
+                   "PUBLIC_URL setting).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing file (its links are lost for good).")
 @with_appcontext
 def create_command(survey_id: int, wave: str, out: Path, plan_id: int | None, base_url: str | None,
                    overwrite: bool) -> None:
     """Issue links for the wave's invitations that have none yet and write them to a CSV.
 
-    The links exist only in that file (the database keeps their hashes): keep it safe.
+    The plan is --plan, or the survey's active plan with that wave. Links start with --base-url,
+    else the configured public address (PUBLIC_URL or SERVER_NAME), else the address `monitor run`
+    serves on. They exist only in that file (the database keeps their hashes): keep it safe.
     """
     from monitor.extensions import db
     from monitor.fieldwork import links, services
 
-    plan = _plan(survey_id, plan_id)
+    plan = _plan(survey_id, plan_id, wave)
     names = [w.name for w in plan.waves]
     if wave not in names:
         raise click.ClickException(f"Plan {plan.id} has no wave {wave!r}; its waves are "
@@ -103,8 +118,7 @@ def create_command(survey_id: int, wave: str, out: Path, plan_id: int | None, ba
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
             issued = services.issue_links(plan, services.Selection(wave=wave), output="cli-csv",
                                           progress=_progress)
-            with current_app.test_request_context("/", base_url=base):
-                headers, rows = links.link_table(links.link_rows(issued))
+            headers, rows = links.link_table(links.link_rows(issued, base))
             handle.write(links.to_csv(headers, rows))
         db.session.commit()
     except BaseException:

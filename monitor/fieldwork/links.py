@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import segno
-from flask import current_app, request, url_for
+from flask import current_app
 from markupsafe import Markup
 
 from monitor.fieldwork.services import IssuedLink
@@ -23,15 +23,16 @@ HEADERS = ["respondent_code", "region", "wave", "due_on", "closes_on", "link"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def respondent_link(token: str) -> str:
-    """The absolute URL a respondent opens: the respondent blueprint's ``open`` page.
+def respondent_link(token: str, base: str | None = None) -> str:
+    """The absolute URL a respondent opens: the respondent blueprint's ``open`` page (the one
+    place to change if the route moves) under ``base``, by default ``PUBLIC_URL``.
 
-    Falls back to ``<host>/r/<token>`` while that endpoint does not exist yet (the one place
-    to change if the route moves). Needs a request context (the CLI makes one for its base URL).
+    Never under the request's host: that comes from the client's Host header, and a forged
+    one would hand out links to another site. Needs an app context only.
     """
-    if "respondent.open" in current_app.view_functions:
-        return url_for("respondent.open", token=token, _external=True)
-    return request.host_url + "r/" + token
+    path = current_app.url_map.bind("", script_name="/").build("respondent.open",
+                                                               {"token": token})
+    return (base or current_app.config["PUBLIC_URL"]).rstrip("/") + path
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,11 @@ class LinkRow:
     url: str
 
 
-def link_rows(issued: Sequence[IssuedLink]) -> list[LinkRow]:
+def link_rows(issued: Sequence[IssuedLink], base: str | None = None) -> list[LinkRow]:
+    """The rows of ``issued``, their links under ``base`` (by default ``PUBLIC_URL``)."""
     return [LinkRow(link.respondent_code, link.region, link.wave, link.due_on.isoformat(),
-                    link.closes_on.isoformat(), respondent_link(link.token)) for link in issued]
+                    link.closes_on.isoformat(), respondent_link(link.token, base))
+            for link in issued]
 
 
 def link_table(rows: Sequence[LinkRow]) -> tuple[list[str], list[list[str]]]:

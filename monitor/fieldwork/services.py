@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor import audit, clock
 from monitor.clock import utcnow
+from monitor.errors import DomainError
 from monitor.extensions import db
 from monitor.fieldwork.models import (
     DEFAULT_WAVES,
@@ -77,13 +78,8 @@ MAX_WINDOW_DAYS = 366
 CHUNK = 1000
 
 
-class FieldworkError(ValueError):
+class FieldworkError(DomainError):
     """A fieldwork change the rules refuse; ``field`` names the form field at fault, if any."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

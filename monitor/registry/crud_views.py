@@ -354,10 +354,14 @@ def person_view(person_id: int):
         .order_by(AssistanceEpisode.started_on)).all()
     invitations = _person_invitations(person.id)
     exposure = exposure_for(person.id, date.today())
-    return render_template("monitor/registry/person.html", person=person, episodes=episodes,
+    page = render_template("monitor/registry/person.html", person=person, episodes=episodes,
                            exposure=exposure, contact_form=forms.ContactForm(obj=person.contact),
                            erase_form=forms.ConfirmForm(), services=SERVICES, invitations=invitations,
                            professions=PROFESSIONS, modules=MODULES)
+    if person.contact is not None:  # the page shows them, in the contact form
+        services.record_contact_viewed(person)
+        db.session.commit()  # before the page is sent: no view of them goes unlogged
+    return page
 
 
 @bp.route("/persons/<int:person_id>/contact", methods=["POST"])

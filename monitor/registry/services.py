@@ -163,6 +163,12 @@ def save_contact(person: AssistedPerson, data: dict[str, Any]) -> PersonContact 
     return contact
 
 
+def record_contact_viewed(person: AssistedPerson) -> None:
+    """Write to the audit log that the logged-in user was shown the person's contact details
+    (a survivor's phone or address is what an abuser would look for)."""
+    audit.record("contact_viewed", target=f"assisted_person:{person.id}")
+
+
 def erase_contact(person: AssistedPerson) -> None:
     """Erase the person's contact details, leaving the pseudonymous record."""
     if person.contact is not None:

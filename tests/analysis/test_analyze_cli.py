@@ -289,33 +289,30 @@ DEMO_COVARIATES = "age_broad,type_of_exploit,gender,pilot_region,log2_caseload,w
 
 
 @pytest.fixture
-def demo_survey(app, tmp_path) -> int:
-    """The small demo in the test database; the id of its person follow-up survey."""
+def demo_survey(small_demo) -> int:
+    """The small demo (built once for the module); the id of its person follow-up survey."""
     from sqlalchemy import select
 
-    from monitor.demo import build_demo
     from monitor.extensions import db
     from surveys.models import Survey
 
-    app.config["DEMO_LINKS_PATH"] = str(tmp_path / "demo-links.csv")
-    build_demo(size="small", seed=2012)
     return db.session.scalar(select(Survey.id).where(Survey.instrument == "person_followup"))
 
 
-def _audit_events() -> list:
+def _audit_events(action: str = "analysis_run") -> list:
     from sqlalchemy import select
 
     from monitor.extensions import db
     from monitor.models import AuditEvent
 
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "analysis_run")
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
                                    .order_by(AuditEvent.id)))
 
 
-def test_survey_analysis_reads_the_responses_of_the_waves_and_is_audited(runner, demo_survey):
+def test_survey_analysis_reads_the_responses_of_the_waves_and_is_audited(demo_runner, demo_survey):
     from monitor.demo import outcome_frame
 
-    result = runner.invoke(args=[
+    result = demo_runner.invoke(args=[
         "analyze", "--survey", str(demo_survey), "--wave", FOLLOW_UP, "--outcome", "who5_score",
         "--exposure", "trained", "--covariates", DEMO_COVARIATES, "--cluster", "main_provider_id", "--json"])
     assert result.exit_code == 0, result.output
@@ -331,28 +328,28 @@ def test_survey_analysis_reads_the_responses_of_the_waves_and_is_audited(runner,
     assert event.detail["covariates"] == DEMO_COVARIATES and "error" not in event.detail
 
 
-def test_survey_analysis_of_one_wave_and_of_all_waves(runner, demo_survey):
+def test_survey_analysis_of_one_wave_and_of_all_waves(demo_runner, demo_survey):
     from monitor.demo import outcome_frame
 
     truth = outcome_frame("small", 2012)
     base = ["analyze", "--survey", str(demo_survey), "--outcome", "who5_score", "--exposure", "trained",
             "--method", "diff", "--json"]
-    one = runner.invoke(args=[*base, "--wave", "baseline"])
+    one = demo_runner.invoke(args=[*base, "--wave", "baseline"])
     assert one.exit_code == 0, one.output
     assert json.loads(one.stdout)["n"] == int((truth["responded"] & (truth["wave"] == "baseline")).sum())
-    every = runner.invoke(args=base)
+    every = demo_runner.invoke(args=base)
     assert json.loads(every.stdout)["n"] == int(truth["responded"].sum())
     assert len(_audit_events()) == 2
 
 
-def test_survey_mixed_model_from_the_command_line(runner, demo_survey):
+def test_survey_mixed_model_from_the_command_line(demo_runner, demo_survey):
     # The evaluator's example: a random intercept per region, covariates of the demo's truth
-    result = runner.invoke(args=[
+    result = demo_runner.invoke(args=[
         "analyze", "--survey", str(demo_survey), "--outcome", "who5_score", "--exposure", "trained",
         "--covariates", DEMO_COVARIATES, "--cluster", "region", "--method", "mixed"])
     assert result.exit_code == 0, result.output
     assert "cluster                region" in result.stdout
-    nested = runner.invoke(args=[
+    nested = demo_runner.invoke(args=[
         "analyze", "--survey", str(demo_survey), "--wave", FOLLOW_UP, "--outcome", "who5_score",
         "--exposure", "trained", "--covariates", "age_broad,type_of_exploit,log2_caseload,wave",
         "--method", "mixed", "--groups", "main_provider_id", "--nested", "region", "--json"])
@@ -361,13 +358,13 @@ def test_survey_mixed_model_from_the_command_line(runner, demo_survey):
     assert set(components) == {"main_provider_id", "region", "residual"}
 
 
-def test_survey_analysis_that_fails_is_audited_with_its_reason(runner, demo_survey):
-    result = runner.invoke(args=["analyze", "--survey", str(demo_survey), "--outcome", "who5_score",
+def test_survey_analysis_that_fails_is_audited_with_its_reason(demo_runner, demo_survey):
+    result = demo_runner.invoke(args=["analyze", "--survey", str(demo_survey), "--outcome", "who5_score",
                                  "--exposure", "trained", "--method", "did"])
     assert result.exit_code == 2 and "needs the timing of the exposure" in result.output
     [event] = _audit_events()
     assert "needs the timing of the exposure" in event.detail["error"]
-    unknown_wave = runner.invoke(args=["analyze", "--survey", str(demo_survey), "--wave", "m9",
+    unknown_wave = demo_runner.invoke(args=["analyze", "--survey", str(demo_survey), "--wave", "m9",
                                        "--outcome", "who5_score", "--exposure", "trained"])
     assert unknown_wave.exit_code == 2
     assert "has no wave m9; its waves are baseline, m3, m6, m12" in unknown_wave.output
@@ -378,3 +375,108 @@ def test_unknown_survey_exits_2_and_reads_nothing(runner, app):
     result = runner.invoke(args=["analyze", "--survey", "999", "--outcome", "who5_score", "--exposure", "trained"])
     assert result.exit_code == 2 and "There is no survey 999." in result.output
     assert _audit_events() == []
+
+
+# --- finding the columns, and waves pooled -------------------------------------------------
+
+
+def _survey_id(instrument: str) -> int:
+    from sqlalchemy import select
+
+    from monitor.extensions import db
+    from surveys.models import Survey
+
+    return db.session.scalar(select(Survey.id).where(Survey.instrument == instrument))
+
+
+def test_an_unknown_survey_column_suggests_the_right_one_and_the_listing(demo_runner, demo_survey):
+    result = demo_runner.invoke(args=["analyze", "--survey", str(demo_survey), "--outcome", "who5_score",
+                                 "--exposure", "trained", "--covariates", "ageBroad,typeOfExploit"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "'ageBroad' (did you mean 'age_broad'?)" in result.output
+    assert "'typeOfExploit' (did you mean 'type_of_exploit'?)" in result.output
+    assert f"monitor analyze --survey {demo_survey} --list-columns" in result.output
+    assert len(_audit_events()) == 1  # the data were read
+
+
+def test_list_columns_gives_every_column_with_type_label_and_answers(demo_runner, demo_survey):
+    from monitor.analytic_dataset import build_dataset
+    from monitor.demo import outcome_frame
+
+    truth = outcome_frame("small", 2012)
+    result = demo_runner.invoke(args=["analyze", "--survey", str(demo_survey), "--list-columns", "--json"])
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.stdout)
+    columns = {c["name"]: c for c in listing["columns"]}
+    assert list(columns) == list(build_dataset(demo_survey).frame.columns)  # all of them, in order
+    assert listing["rows"] == int(truth["responded"].sum())
+    assert columns["who5_score"]["type"] == "score" and "WHO-5" in columns["who5_score"]["label"]
+    assert columns["who5_score"]["answered"] == int(truth["responded"].sum())
+    assert columns["housing_stable"]["type"] == "0/1"
+    assert columns["sat_recommend"]["type"] == "choice"
+    assert columns["services_received"]["type"] == "choices"
+    assert columns["age_broad"]["label"].startswith("CTDC") and "ageBroad" not in columns
+    assert columns["trained"]["type"] == "0/1" and "exposure" in columns["trained"]["label"]
+    answered_sat = truth["responded"] & truth["satisfaction_score"].notna()
+    assert columns["satisfaction_score"]["answered"] == int(answered_sat.sum())
+
+    one = demo_runner.invoke(args=["analyze", "--survey", str(demo_survey), "--wave", "m3", "--list-columns"])
+    assert one.exit_code == 0, one.output
+    m3 = int((truth["responded"] & (truth["wave"] == "m3")).sum())
+    assert f"{len(columns)} columns, {m3} rows" in one.stdout
+    assert any(line.split()[:2] == ["age_broad", "text"] for line in one.stdout.splitlines())
+    events = _audit_events("analysis_columns_listed")
+    assert [e.detail["wave"] for e in events] == [None, "m3"] and events[1].detail["rows"] == m3
+
+
+def test_list_columns_of_a_csv_needs_no_outcome(runner, petersen_csv):
+    result = runner.invoke(args=["analyze", "--csv", str(petersen_csv), "--list-columns"])
+    assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in result.stdout.splitlines()[2:]] == ["firmid", "year", "x", "y"]
+    missing = runner.invoke(args=["analyze", "--csv", str(petersen_csv), "--outcome", "y"])
+    assert missing.exit_code == 2 and "Missing option '--exposure'" in missing.output
+
+
+def test_pooled_waves_are_clustered_by_person_and_say_so(demo_runner, demo_survey):
+    from monitor.demo import outcome_frame
+
+    truth = outcome_frame("small", 2012)
+    answered = truth[truth["responded"]]
+    base = ["analyze", "--survey", str(demo_survey), "--outcome", "who5_score", "--exposure", "trained",
+            "--covariates", "wave", "--json"]
+    pooled = demo_runner.invoke(args=base)
+    assert pooled.exit_code == 0, pooled.output
+    payload = json.loads(pooled.stdout)
+    assert payload["n"] == len(answered) and payload["n_clusters"] == answered["person_id"].nunique()
+    assert payload["cluster"] == "person_id"
+    assert any("pooled" in w and "clustered by 'person_id'" in w for w in payload["warnings"])
+    [event] = _audit_events()
+    assert event.detail["cluster"] is None and event.detail["clustered_by_respondent"] == "person_id"
+
+    one = json.loads(demo_runner.invoke(args=[*base[:-3], "--wave", "m3", "--json"]).stdout)
+    assert one["n_clusters"] is None and not any("pooled" in w for w in one["warnings"])
+    # A cluster that holds each person's waves together (persons sit in one region) is kept.
+    regions = json.loads(demo_runner.invoke(args=[*base, "--cluster", "region_id"]).stdout)
+    assert regions["cluster"] == "region_id" and not any("pooled" in w for w in regions["warnings"])
+    # Repeated measures in a mixed model: a random intercept per person.
+    mixed = json.loads(demo_runner.invoke(args=[*base, "--method", "mixed"]).stdout)
+    assert mixed["cluster"] == "person_id" and any("random intercept per 'person_id'" in w
+                                                   for w in mixed["warnings"])
+
+
+def test_the_provider_survey_can_be_analysed_and_keeps_its_own_trained_answer(demo_runner, demo_survey):
+    from monitor.demo import provider_outcome_frame
+
+    providers = _survey_id("provider_followup")
+    truth = provider_outcome_frame("small", 2012)
+    result = demo_runner.invoke(args=["analyze", "--survey", str(providers), "--outcome", "knowledge_score",
+                                 "--exposure", "trained", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["n"] == int(truth["responded"].sum())
+    assert payload["n_clusters"] == truth.loc[truth["responded"], "provider_id"].nunique()
+    listing = json.loads(demo_runner.invoke(args=["analyze", "--survey", str(providers), "--list-columns",
+                                             "--json"]).stdout)
+    columns = {c["name"]: c for c in listing["columns"]}
+    assert "attended any training" in columns["trained__answer"]["label"]
+    assert "exposure" in columns["trained"]["label"]

@@ -98,7 +98,7 @@ def test_evaluator_sees_the_overview_but_never_the_registry(live_server, page_fa
     log_in(page, live_server, "evaluator")
     expect(page.get_by_role("heading", name="The programme at a glance")).to_be_visible()
     assert page.get_by_role("link", name="Providers").count() == 0
-    expect(page.get_by_text("Counts of assisted persons below 11 are hidden")).to_be_visible()
+    expect(page.get_by_text("Counts below 11 are hidden")).to_be_visible()
     shot(page, f"evaluator-{viewport_name}-overview")
     response = page.goto(live_server + "/registry/persons")
     assert response.status == 403

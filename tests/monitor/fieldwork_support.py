@@ -56,3 +56,10 @@ def answer(invitation: Invitation, status: str = "submitted", values: dict | Non
         db.session.add(Answer(response_id=response.id, question_key=key, value=value))
     db.session.commit()
     return response
+
+
+def forged_host(client, host: str) -> dict[str, str]:
+    """Headers of a request naming ``host`` as the Host; the client's logged-in session goes
+    with it (the test client sends a cookie only to the host that set it)."""
+    client.set_cookie("session", client.get_cookie("session").value, domain=host)
+    return {"Host": host, "X-Forwarded-Host": host}

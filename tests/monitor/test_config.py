@@ -22,9 +22,55 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
 def test_production_with_secret_key_uses_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("MONITOR_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://survey.example.org/")
     cfg = load_config(str(tmp_path))
     assert cfg["SESSION_COOKIE_SECURE"] and cfg["SECRET_KEY"] == "k" * 64
+    assert cfg["PUBLIC_URL"] == "https://survey.example.org"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_refuses_a_secret_key_shorter_than_32_bytes(monkeypatch, tmp_path):
+    monkeypatch.setenv("MONITOR_ENV", "production")
+    monkeypatch.setenv("PUBLIC_URL", "https://survey.example.org")
+    monkeypatch.setenv("SECRET_KEY", "k" * 31)
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "ключ" * 4)  # 16 letters, 32 bytes in UTF-8
+    assert load_config(str(tmp_path))["SECRET_KEY"] == "ключ" * 4
+
+
+def test_production_refuses_to_start_without_an_https_public_url(monkeypatch, tmp_path):
+    monkeypatch.setenv("MONITOR_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with pytest.raises(ConfigError, match="needs PUBLIC_URL"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("PUBLIC_URL", "http://survey.example.org")
+    with pytest.raises(ConfigError, match="https:// in production"):
+        load_config(str(tmp_path))
+
+
+@pytest.mark.parametrize("url", ["survey.example.org", "/r", "ftp://survey.example.org",
+                                 "https://", "https://survey.example.org/?x=1",
+                                 "https://user:pw@survey.example.org", "https://host:port",
+                                 "javascript:alert(1)"])
+def test_public_url_must_be_an_absolute_http_address(monkeypatch, tmp_path, url):
+    monkeypatch.delenv("MONITOR_ENV", raising=False)
+    with pytest.raises(ConfigError, match="PUBLIC_URL must be an absolute http"):
+        load_config(str(tmp_path), {"SECRET_KEY": "x", "PUBLIC_URL": url})
+
+
+def test_public_url_in_development_is_where_monitor_run_serves(monkeypatch, tmp_path):
+    monkeypatch.delenv("MONITOR_ENV", raising=False)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    for name in ("FLASK_RUN_HOST", "FLASK_RUN_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert load_config(str(tmp_path), {"SECRET_KEY": "x"})["PUBLIC_URL"] == "http://127.0.0.1:5000"
+    monkeypatch.setenv("FLASK_RUN_PORT", "8080")
+    assert load_config(str(tmp_path), {"SECRET_KEY": "x"})["PUBLIC_URL"] == "http://127.0.0.1:8080"
+    monkeypatch.setenv("PUBLIC_URL", "http://192.168.1.20:5000/monitor/")
+    assert load_config(str(tmp_path), {"SECRET_KEY": "x"})["PUBLIC_URL"] == \
+        "http://192.168.1.20:5000/monitor"
 
 
 def test_development_key_is_kept_owner_only_and_reused(monkeypatch, tmp_path):
@@ -59,7 +105,8 @@ def test_suppression_threshold_cannot_go_below_five(monkeypatch, tmp_path):
 
 def test_cheap_hashing_is_refused_in_production(monkeypatch, tmp_path):
     monkeypatch.setenv("MONITOR_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x")
+    monkeypatch.setenv("SECRET_KEY", "k" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://survey.example.org")
     monkeypatch.setenv("ARGON2_PROFILE", "test")
     with pytest.raises(ConfigError, match="test suite only"):
         load_config(str(tmp_path))

@@ -252,8 +252,7 @@ def test_unknown_size_is_refused(app):
 # --- the data: shape and integrity (small) -------------------------------------------------
 
 
-def test_training_starts_in_pilot_regions_before_2014_regions(app):
-    build_demo(size="small", seed=2012)
+def test_training_starts_in_pilot_regions_before_2014_regions(small_demo):
     rows = db.session.execute(
         select(Region.code, func.min(TrainingSession.held_on), func.max(TrainingSession.held_on))
         .join(TrainingSession, TrainingSession.region_id == Region.id)
@@ -271,8 +270,7 @@ def test_training_starts_in_pilot_regions_before_2014_regions(app):
     assert max(hi for _, _, hi in rows) <= date(2016, 12, 31)
 
 
-def test_sessions_and_attendance_are_well_formed(app):
-    build_demo(size="small", seed=2012)
+def test_sessions_and_attendance_are_well_formed(small_demo):
     sessions = db.session.scalars(select(TrainingSession)).all()
     for session in sessions:
         assert 8 <= session.hours <= 40
@@ -297,8 +295,7 @@ def test_sessions_and_attendance_are_well_formed(app):
     assert elsewhere == 0
 
 
-def test_persons_carry_consistent_ctdc_covariates(app):
-    build_demo(size="small", seed=2012)
+def test_persons_carry_consistent_ctdc_covariates(small_demo):
     persons = db.session.scalars(select(AssistedPerson)).all()
     for person in persons:
         assert person.code.startswith("AP-UA")
@@ -323,8 +320,7 @@ def test_persons_carry_consistent_ctdc_covariates(app):
     assert early == 0
 
 
-def test_contacts_are_few_and_obviously_fake(app):
-    build_demo(size="small", seed=2012)
+def test_contacts_are_few_and_obviously_fake(small_demo):
     contacts = db.session.scalars(select(PersonContact)).all()
     assert 0 < len(contacts) < _count(AssistedPerson)
     for contact in contacts:
@@ -332,8 +328,7 @@ def test_contacts_are_few_and_obviously_fake(app):
         assert contact.email is None or contact.email.endswith("@demo.invalid")
 
 
-def test_episodes_follow_referral_within_the_region(app):
-    build_demo(size="small", seed=2012)
+def test_episodes_follow_referral_within_the_region(small_demo):
     per_person = db.session.execute(
         select(AssistedPerson.id, func.count(), func.count(func.distinct(Provider.id)),
                func.min(AssistanceEpisode.started_on), AssistedPerson.referred_on,

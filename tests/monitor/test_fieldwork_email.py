@@ -19,7 +19,7 @@ from monitor.extensions import db
 from monitor.fieldwork.services import WaveSpec
 from monitor.fieldwork.tokens import token_hash
 from monitor.models import AssistedPerson, AuditEvent, PersonContact
-from tests.monitor.fieldwork_support import invitations, plan_for, publish
+from tests.monitor.fieldwork_support import forged_host, invitations, plan_for, publish
 
 TODAY = date.today()
 REFUSED = "refused@example.org"
@@ -144,6 +144,21 @@ def test_links_go_only_to_persons_with_an_address_and_refusals_are_taken_back(
     assert mailbox.messages == [] and "1 e-mail could not be sent" in again
 
 
+def test_the_emailed_link_is_on_the_public_address_whatever_the_host_header(
+        app, client, login, plan, smtp):
+    controller, mailbox = smtp
+    _configure(app, controller.port)
+    app.config["PUBLIC_URL"] = "https://survey.example.org"
+    login("officer")
+    client.post(f"/fieldwork/plans/{plan.id}/links", data={"action": "all-email"},
+                headers=forged_host(client, "survey.example.org.evil.example"))
+    [message] = mailbox.messages
+    token = re.search(r"https://survey\.example\.org/r/([A-Za-z0-9_-]{43})\s",
+                      message.get_content()).group(1)
+    assert _by_code(plan)["AP-001"].token_hash == token_hash(token)
+    assert "evil" not in message.get_content()
+
+
 def test_ticked_and_batch_limit(app, client, login, plan, smtp):
     controller, mailbox = smtp
     _configure(app, controller.port)
@@ -171,7 +186,8 @@ def test_unreachable_server_loses_no_link(app, client, login, plan):
     ({"MAIL_SERVER": "mail.example.org", "MAIL_FROM": "a@b.org", "MAIL_PORT": "x"}, "MAIL_PORT"),
     ({"MAIL_SERVER": "mail.example.org", "MAIL_FROM": "a@b.org", "MAIL_SECURITY": "tls"}, "MAIL_SECURITY"),
     ({"MAIL_SERVER": "mail.example.org", "MAIL_FROM": "a@b.org", "MAIL_SECURITY": "none",
-      "MONITOR_ENV": "production", "SECRET_KEY": "k" * 32}, "clear text"),
+      "MONITOR_ENV": "production", "SECRET_KEY": "k" * 32,
+      "PUBLIC_URL": "https://survey.example.org"}, "clear text"),
 ])
 def test_mail_settings_are_checked_at_start(monkeypatch, tmp_path, env, message):
     for key, value in env.items():

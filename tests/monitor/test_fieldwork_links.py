@@ -20,7 +20,7 @@ from monitor.fieldwork.models import Invitation, RespondentSession
 from monitor.fieldwork.services import WaveSpec
 from monitor.fieldwork.tokens import token_hash
 from monitor.models import AuditEvent, Region
-from tests.monitor.fieldwork_support import answer, invitations, plan_for, publish
+from tests.monitor.fieldwork_support import answer, forged_host, invitations, plan_for, publish
 
 TODAY = date.today()
 
@@ -214,6 +214,24 @@ def test_csv_cells_never_start_a_formula():
     assert "'=HYPERLINK(1)" in text and "'-1+2" in text and "'@x" in text and "plain" in text
 
 
+def test_links_are_built_on_the_public_address_whatever_the_host_header(app, client, login, plan):
+    app.config["PUBLIC_URL"] = "https://survey.example.org"
+    login("officer")
+    forged = forged_host(client, "evil.example")
+    # The printable sheet (links and QR codes) ...
+    page = client.post(f"/fieldwork/plans/{plan.id}/links", headers=forged,
+                       data={"action": "all-sheet", "wave": "m3"}).get_data(as_text=True)
+    assert page.count("https://survey.example.org/r/") == 4 and "evil.example" not in page
+    # ... and the CSV.
+    ids = [str(i.id) for i in invitations(plan, wave="m3")]
+    response = client.post(f"/fieldwork/plans/{plan.id}/links", headers=forged, data={
+        "action": "reissue-csv", "ids": ids, "as_of": _due_as_of(client, plan)})
+    assert response.status_code == 200
+    links = [row["link"] for row in _rows(response)]
+    assert len(links) == 4
+    assert all(re.fullmatch(r"https://survey\.example\.org/r/[\w-]{43}", link) for link in links)
+
+
 # --- the command line ----------------------------------------------------------------------------
 
 def test_cli_writes_the_wave_links(app, runner, plan, tmp_path):
@@ -268,3 +286,16 @@ def test_cli_wants_a_plan_when_there_are_none_or_several(app, runner, plan, tmp_
                                  "--plan", str(second.id), "--out", str(tmp_path / "c.csv")])
     assert result.exit_code == 0, result.output
     assert "Issued 4 links" in result.output and "warning: the links point to" in result.output
+
+
+def test_cli_links_are_on_public_url_unless_base_url_says_otherwise(app, runner, plan, tmp_path):
+    app.config["PUBLIC_URL"] = "https://survey.example.org"
+    out = tmp_path / "links.csv"
+    result = runner.invoke(args=["invitations", "create", "--survey",
+                                 str(plan.survey_version.survey_id), "--wave", "m3",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 4
+    assert all(r["link"].startswith("https://survey.example.org/r/") for r in rows)

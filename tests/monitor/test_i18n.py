@@ -144,3 +144,20 @@ def test_the_language_switch_refuses_what_it_does_not_offer(app, factory):
     assert db.session.get(User, user.id).language == "uk"
     response = client.post("/account/language", data={"language": "ru", "next": "//elsewhere.example/"})
     assert "elsewhere" not in response.headers["Location"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_string_in_two_catalogues_is_translated_the_same_in_both(lang):
+    # Flask-Babel merges the catalogues into one: the same English would otherwise come out
+    # in whichever catalogue happened to be merged last.
+    seen: dict[str, tuple[str, object]] = {}
+    clashes = []
+    for name in sorted(CATALOGUES):
+        for message in _catalog(CATALOGUES[name], lang):
+            if not message.id:
+                continue
+            key = repr(message.id) + repr(message.context)
+            if key in seen and seen[key][1] != message.string:
+                clashes.append((message.id, seen[key], (name, message.string)))
+            seen.setdefault(key, (name, message.string))
+    assert clashes == []

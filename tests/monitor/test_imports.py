@@ -29,6 +29,8 @@ from monitor.registry.importing import (
     import_table,
     template_csv,
 )
+from surveys.workbooks import MAX_UNPACKED_BYTES
+from tests.zip_bombs import deadline, xlsx_bomb
 
 FUTURE = (date.today() + timedelta(days=40)).isoformat()
 RECORD_TABLES = (Provider, TrainingSession, TrainingAttendance, AssistedPerson, AssistanceEpisode)
@@ -283,6 +285,17 @@ def test_damaged_or_old_workbooks_get_one_clear_error(world):
     assert ".xls" in problem.reason
     problem = only_problem(rejected("providers", b"whatever", "x.xls"))
     assert "not supported" in problem.reason
+
+
+@pytest.mark.parametrize("unpacked", [MAX_UNPACKED_BYTES + 1, MAX_UNPACKED_BYTES // 2],
+                         ids=["over the cap", "under the cap, inflating like a bomb"])
+def test_a_zip_bomb_workbook_is_refused_in_seconds_without_being_unpacked(world, unpacked):
+    data = xlsx_bomb(unpacked)
+    assert len(data) < 1024 * 1024  # a small upload
+    with deadline(10):  # before: minutes and gigabytes parsing one row of millions of cells
+        problem = only_problem(rejected("providers", data, "providers.xlsx"))
+    assert problem.row is None
+    assert "The file unpacks to" in problem.reason
 
 
 # Row errors ---------------------------------------------------------------------------------
@@ -584,6 +597,23 @@ def test_upload_of_a_wrong_file_type(client, login, world):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "must be a CSV file (.csv) or an Excel workbook (.xlsx)" in html
+
+
+def test_a_zip_bomb_upload_is_refused_with_a_message_and_audited(client, login, world):
+    user = login("officer")
+    before = counts()
+    with deadline(10):
+        response = _upload(client, "persons", xlsx_bomb(MAX_UNPACKED_BYTES + 1,
+                                                        ("code", "region")), "persons.xlsx")
+    assert response.status_code == 422
+    assert "The file unpacks to more than" in response.get_data(as_text=True)
+    assert counts() == before
+    event = db.session.scalars(select(AuditEvent)
+                               .where(AuditEvent.action == "import_rejected")).one()
+    assert event.user_id == user.id
+    assert event.target == "persons"
+    assert event.detail["filename"] == "persons.xlsx"
+    assert "unpacks to more than" in event.detail["reason"]
 
 
 def test_admins_may_import(client, login, world):

@@ -13,8 +13,10 @@ from monitor.models import (
     AuditEvent,
     PersonContact,
     Provider,
+    Region,
     TrainingAttendance,
 )
+from surveys.models import Survey
 
 
 def test_provider_list_searches_filters_and_paginates(client, login, factory):
@@ -176,3 +178,48 @@ def test_every_list_and_form_renders(client, login, factory):
         response = client.get(url)
         assert response.status_code == 200, url
     assert client.get("/registry/providers/99999").status_code == 404
+
+
+def test_staff_forms_refuse_nul_characters_and_store_nothing(client, login, factory):
+    login("officer")
+    region = factory.region()
+    person = factory.person(region=region, code="V-4")
+    posts = [
+        (f"/registry/persons/{person.id}/contact", {"phone": "+380 00", "note": "after\x006pm"}),
+        ("/registry/regions/new", {"name": "North\x00", "code": "UA-98", "joined_year": "2013"}),
+        ("/surveys/new", {"title_en": "Follow\x00-up", "audience": "provider"}),
+    ]
+    for url, data in posts:
+        response = client.post(url, data=data)
+        assert response.status_code == 400, url
+        assert "holds a NUL character" in response.get_data(as_text=True), url
+    # The search box of a list: PostgreSQL refuses NUL in a query parameter too.
+    response = client.get("/registry/persons?q=V%00")
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(PersonContact)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Region)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Survey)) == 0
+    # Without the NUL, the same contact form saves.
+    response = client.post(f"/registry/persons/{person.id}/contact",
+                           data={"phone": "+380 00", "note": "after 6pm"})
+    assert response.status_code == 302
+
+
+def test_viewing_contact_details_is_audited(client, login, factory):
+    user = login("officer")
+    with_contact, without = factory.person(code="V-5"), factory.person(code="V-6")
+    assert client.post(f"/registry/persons/{with_contact.id}/contact",
+                       data={"phone": "+380 11 111 1111"}).status_code == 302
+
+    def views(person) -> list[AuditEvent]:
+        return list(db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "contact_viewed",
+            AuditEvent.target == f"assisted_person:{person.id}")))
+
+    page = client.get(f"/registry/persons/{with_contact.id}").get_data(as_text=True)
+    assert "+380 11 111 1111" in page
+    assert [event.user_id for event in views(with_contact)] == [user.id]
+    client.get(f"/registry/persons/{with_contact.id}")
+    assert len(views(with_contact)) == 2  # every showing, not only the first
+    client.get(f"/registry/persons/{without.id}")
+    assert views(without) == []  # nothing shown, nothing logged

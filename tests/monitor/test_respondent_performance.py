@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import render_template_string
+from markupsafe import Markup
 from sqlalchemy import event
 from werkzeug.datastructures import MultiDict
 from wtforms.widgets import html_params as wtforms_html_params
@@ -227,7 +228,7 @@ def test_drawn_questions_match_the_macro_they_replaced(app, language, posted):
     {"id": "q-a", "name": "a", "type": "text", "value": ""},
     {"value": 'x "y" <z> & \'w\'', "aria_invalid": "true", "aria_describedby": "a b"},
     {"checked": True, "disabled": False, "value": 3, "data_x_y": None},
-    {"class_": "c", "for_": "f", "value": rendering.Markup('<b class="x">m</b>')},
+    {"class_": "c", "for_": "f", "value": Markup('<b class="x">m</b>')},
 ])
 def test_quick_html_params_write_what_wtforms_writes(attributes):
     assert str(rendering.html_params(**attributes)) == str(wtforms_html_params(**attributes))

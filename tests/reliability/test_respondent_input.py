@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from monitor.extensions import db
 from monitor.fieldwork.models import Answer
 from monitor.fieldwork.respondent import inputs
 from surveys import rendering
-from tests.conftest import _empty_tables, make_app
+from tests.conftest import Factory, _empty_tables, make_app
 from tests.monitor.respondent_support import (
     consent,
     csrf_token,
@@ -96,8 +97,6 @@ def test_a_missing_csrf_token_is_refused_in_the_respondents_words(database_url, 
     app = make_app(database_url, WTF_CSRF_ENABLED=True)
     with app.app_context():
         try:
-            from tests.conftest import Factory
-
             link = make_link(Factory())
             client = app.test_client()
             open_link(client, link)
@@ -120,3 +119,92 @@ def test_a_missing_csrf_token_is_refused_in_the_respondents_words(database_url, 
             db.session.remove()
             _empty_tables()
             db.engine.dispose()
+
+
+# --- with the CSRF check on, as in production -------------------------------------------------
+# The shared app turns the CSRF check off. That hid why the limits above did not hold in
+# production: CSRFProtect reads the form before any blueprint hook runs, so the body was parsed
+# under the app's 20 MB upload limit, and a body that did not decode reached it as an empty form.
+
+
+@pytest.fixture
+def guarded(database_url, _schema):
+    """(client, link, CSRF token) of a respondent part way through, on an app that checks CSRF
+    tokens; the comments page holds "first words"."""
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        try:
+            client = app.test_client()
+            link = make_link(Factory())
+            open_link(client, link)
+            token = csrf_token(text(client.get("/r/consent")))
+            assert client.post("/r/consent", data={"choice": "yes", "csrf_token": token}
+                               ).status_code == 303
+            for key, answers in (("about", {"age": "30", "housing": "own"}),
+                                 ("work", {"works": "no"}),
+                                 ("closing", {"comments": "first words"})):
+                response = client.post(f"/r/s/{key}", data={"action": "next", **answers,
+                                                             "csrf_token": token})
+                assert response.status_code == 303, text(response)
+            yield client, link, token
+        finally:
+            db.session.remove()
+            _empty_tables()
+            db.engine.dispose()
+
+
+def multipart(fields: list[tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body of ``fields`` as raw bytes, and its content type."""
+    boundary = "----respondent-test-boundary"
+    parts = [b"--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+             % (boundary.encode(), name.encode(), value) for name, value in fields]
+    body = b"".join(parts) + b"--%s--\r\n" % boundary.encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_10_mb_post_is_refused_with_413_even_with_a_valid_csrf_token(guarded):
+    client, link, token = guarded
+    before = stored(link)
+    huge = "x" * (10 * 1024 * 1024)
+    response = client.post("/r/s/closing", data={"action": "next", "comments": huge,
+                                                 "csrf_token": token})
+    assert response.status_code == 413
+    assert "Ця сторінка задовга, щоб її зберегти" in text(response)
+    body, content_type = multipart([("csrf_token", token.encode()), ("action", b"next"),
+                                    ("comments", b"x" * (inputs.MAX_BODY_BYTES + 1))])
+    response = client.post("/r/s/closing", data=body, content_type=content_type)
+    assert response.status_code == 413
+    assert stored(link) == before
+
+
+def test_invalid_utf8_gets_the_unreadable_page_not_the_expired_one(guarded):
+    client, link, token = guarded
+    before = stored(link)
+    encoded = f"csrf_token={token}&action=next&comments=".encode()
+    bodies = [(encoded + b"%FF%FE", "application/x-www-form-urlencoded"),
+              (encoded + b"\xff\xfe", "application/x-www-form-urlencoded"),
+              (b"csrf_token=" + token.encode() + b"&\xff=next", "application/x-www-form-urlencoded"),
+              multipart([("csrf_token", token.encode()), ("action", b"next"),
+                         ("comments", b"\xff\xfe")])]
+    for body, content_type in bodies:
+        response = client.post("/r/s/closing", data=body, content_type=content_type)
+        assert response.status_code == 400, body
+        page = text(response)
+        assert "Частину тексту не вдалося прочитати" in page, body
+        assert "застаріла" not in page
+    assert stored(link) == before
+    # The same page in the language the respondent chose.
+    assert client.post("/r/language", data={"language": "ru", "back": "review",
+                                            "csrf_token": token}).status_code == 303
+    response = client.post("/r/s/closing", data=bodies[1][0], content_type=bodies[1][1])
+    assert response.status_code == 400
+    assert "Часть текста не удалось прочитать" in text(response)
+    assert stored(link) == before
+
+
+def test_good_multipart_and_urlencoded_posts_still_save(guarded):
+    client, link, token = guarded
+    body, content_type = multipart([("csrf_token", token.encode()), ("action", b"next"),
+                                    ("comments", "слова ще".encode())])
+    assert client.post("/r/s/closing", data=body, content_type=content_type).status_code == 303
+    assert stored(link)["comments"] == "слова ще"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.disclosure import suppress_counts, suppressed_total
+from reports.disclosure import suppress_columns, suppress_counts, suppressed_total
 
 
 def test_small_cells_are_hidden_and_zero_is_shown():
@@ -27,3 +27,13 @@ def test_total():
     assert suppressed_total([1, 2], 11) is None
     assert suppressed_total([10, 20], 11) == 30
     assert suppressed_total([0, 0], 11) == 0
+
+
+def test_suppress_columns_treats_each_column_as_a_table_with_its_total():
+    rows = [{"region": "A", "providers": 30, "persons": 2},
+            {"region": "B", "providers": 4, "persons": 40},
+            {"region": "C", "providers": 15, "persons": 12}]
+    out = suppress_columns(rows, ("providers", "persons"), threshold=11)
+    assert [(r["region"], r["providers"], r["persons"]) for r in out] == [
+        ("A", 30, None), ("B", None, 40), ("C", None, None)]
+    assert rows[1]["providers"] == 4  # the rows given are left as they were

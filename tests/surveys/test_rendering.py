@@ -293,3 +293,19 @@ def test_unknown_language_falls_back_to_the_survey_default(ctx):
     survey = simple_survey(languages=["uk", "en"])
     assert rendering.pick_language(survey, "ru") == "uk"
     assert rendering.pick_language(survey, "en") == "en"
+
+
+def test_interface_text_comes_from_the_catalogue_in_the_pages_own_language(app):
+    from flask_babel import force_locale
+
+    from surveys.rendering import ui
+
+    # The page's language decides, not the request's: an officer reading Ukrainian previews
+    # a Russian survey page.
+    with force_locale("uk"):
+        assert ui("ru", "next") == "Далее"
+        assert ui("ru", "page_of", page=2, pages=5) == "Страница 2 из 5"
+        assert ui("uk", "next") == "Далі"
+        assert ui("en", "next") == "Next"
+    assert set(UI) == {"uk", "ru", "en"}
+    assert UI["uk"]["yes"] == "Так" and UI["ru"]["yes"] == "Да"

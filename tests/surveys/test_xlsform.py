@@ -34,8 +34,10 @@ from surveys.schema import (
     Section,
     Survey,
 )
+from surveys.workbooks import MAX_UNPACKED_BYTES
 from surveys.xlsform import ImportedForm, XLSFormError, export_xlsform, import_xlsform
 from tests.surveys.factories import simple_survey, tri
+from tests.zip_bombs import deadline, xlsx_bomb
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xlsforms"
 
@@ -918,6 +920,14 @@ def test_a_zip_that_is_not_a_workbook():
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("word/document.xml", "<w/>")
     assert "zip archive but not an Excel workbook" in str(refused(out.getvalue()))
+
+
+@pytest.mark.parametrize("unpacked", [MAX_UNPACKED_BYTES + 1, MAX_UNPACKED_BYTES // 2],
+                         ids=["over the cap", "under the cap, inflating like a bomb"])
+def test_a_zip_bomb_is_refused_in_seconds_without_being_unpacked(unpacked):
+    with deadline(10):
+        error = refused(xlsx_bomb(unpacked, ("type", "name", "label")), "bomb.xlsx")
+    assert str(error).startswith("bomb.xlsx unpacks to")
 
 
 def test_a_broken_workbook():

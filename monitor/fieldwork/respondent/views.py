@@ -64,11 +64,6 @@ def _defaults(state) -> None:
 # --- every request ---------------------------------------------------------------------------
 
 @bp.before_request
-def _limit_body() -> None:
-    inputs.limit_body()
-
-
-@bp.before_request
 def _anonymous_unless_staff() -> None:
     """Respondent pages never use the staff user, but Flask-Login's template context loads it
     for every page drawn; for a session without a staff login, its session protection then
@@ -427,7 +422,6 @@ def submit():
     """Send the answers, exactly once: a repeat of this request shows the same thanks. (The
     form has nothing but its CSRF token, which ``CSRFProtect`` checked before this view.)"""
     visit = _visit()
-    inputs.posted_form()  # refuses a body that is not UTF-8, as every respondent post does
     try:
         services.submit(visit)
     except services.AnswersInvalid as invalid:

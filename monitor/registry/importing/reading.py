@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator, Sequence
 from typing import Any
+
+from surveys.workbooks import WorkbookRefused, check_xlsx
 
 #: Longest CSV field accepted (the csv module's own default is 128 KiB).
 MAX_FIELD_SIZE = 10_000
@@ -129,13 +130,12 @@ def _delimiter(text: str) -> str:
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, Row]]:
     from openpyxl import load_workbook
 
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        if data.startswith(b"\xd0\xcf\x11\xe0"):
-            raise FileProblem(
-                "This is an old Excel file (.xls) or a protected workbook. Save it as an "
-                "Excel workbook (.xlsx) without a password, or as CSV UTF-8."
-            )
-        raise FileProblem("The file is not an Excel workbook (.xlsx).")
+    try:
+        # Before openpyxl sees it: a small zip bomb would hold the worker for minutes.
+        check_xlsx(data, "The file")
+    except WorkbookRefused as refused:
+        hint = " Or save the sheet as CSV UTF-8." if refused.reason == "old_format" else ""
+        raise FileProblem(refused.message + hint) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged workbook
