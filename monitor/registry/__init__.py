@@ -1,7 +1,6 @@
 """The programme registry: officer pages to list, view, create, edit and import its records."""
 
 from flask import Blueprint
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 from monitor.registry.display import country_name, covariate, ctdc_label, invitation_status, region_name
@@ -27,7 +26,7 @@ def _nav() -> dict:
 
 # Template globals (not context) so that imported macros see them too.
 for _function, _name in ((region_name, "region_name"), (country_name, "country_name"),
-                         (covariate, "covariate"), (format_decimal, "format_number"),
+                         (covariate, "covariate"),
                          (ctdc_label, "ctdc_label"), (invitation_status, "invitation_status")):
     bp.add_app_template_global(_function, _name)
 
