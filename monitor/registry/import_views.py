@@ -74,9 +74,10 @@ def import_upload():
         result = import_table(kind, filename, upload.read())
     except ImportRejected as rejected:
         db.session.rollback()
-        # A file refused as a whole (a zip bomb, a wrong format) keeps its reason in the log;
-        # row problems are not copied there, as they quote the file's values.
-        whole_file = [e.reason for e in rejected.errors if e.row is None and e.column is None]
+        # A file refused as a whole (a zip bomb, a wrong format) keeps its reason in the log, in
+        # English; row problems are not copied there, as they quote the file's values.
+        whole_file = [e.logged for e in rejected.errors
+                      if e.row is None and e.column is None and e.logged]
         audit.record("import_rejected", kind, filename=shown(filename) or None,
                      problems=rejected.total,
                      **({"reason": whole_file[0]} if rejected.total == 1 and whole_file else {}))

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from monitor.extensions import db
-from monitor.models import Provider, Region
+from monitor.models import AuditEvent, Provider, Region
 
 #: Latin words a page in Ukrainian or Russian may still show: the brand, the e-mail address of the
 #: test account, the pager of the core catalogue, and file formats.
@@ -218,7 +218,7 @@ def test_the_navigation_names_the_registry_in_the_officers_language(client, logi
     speaking(login("officer"), "uk")
     html = client.get("/registry/regions").get_data(as_text=True)
     for label in ("Області", "Організації", "Надавачі послуг", "Навчання",
-                  "Особи, які отримали допомогу", "Епізоди", "Імпорт"):
+                  "Особи, які отримали допомогу", "Епізоди допомоги", "Імпорт"):
         assert f">{label}</a>" in html, label
 
 
@@ -226,3 +226,13 @@ def test_region_name_in_a_language_falls_back_to_english():
     region = Region(code="UA-07", name="Volyn", name_uk="Волинська область")
     assert (region.name_in("uk"), region.name_in("ru"), region.name_in("en")) == (
         "Волинська область", "Volyn", "Volyn")
+
+
+def test_a_file_refused_as_a_whole_is_logged_in_english_whatever_the_page_says(client, login):
+    speaking(login("officer"), "uk")
+    response = client.post("/registry/imports/upload",
+                           data={"kind": "providers", "file": (io.BytesIO(b"hello"), "notes.txt")},
+                           content_type="multipart/form-data")
+    assert "Файл має бути файлом CSV (.csv) або книгою Excel (.xlsx)." in response.get_data(as_text=True)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "import_rejected")).one()
+    assert event.detail["reason"] == "The file must be a CSV file (.csv) or an Excel workbook (.xlsx)."

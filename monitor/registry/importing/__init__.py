@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from monitor import audit
 from monitor.extensions import db
 from monitor.registry.importing.kinds import IMPORT_KINDS, Column, ImportKind
-from monitor.registry.importing.reading import FileProblem, read_table
+from monitor.registry.importing.reading import N_, FileProblem, read_table
 from monitor.registry.importing.report import (
     MAX_ERRORS,
     ImportRejected,
@@ -69,13 +69,12 @@ def import_table(
     """
     spec = IMPORT_KINDS.get(kind)
     if spec is None:
-        raise ImportRejected([RowError(None, None, shown(kind),
-                                       _("Unknown kind of import; choose one of: %(kinds)s.",
-                                         kinds=", ".join(IMPORT_KINDS)))])
+        raise ImportRejected([_refusal(N_("Unknown kind of import; choose one of: %(kinds)s."),
+                                       value=shown(kind), kinds=", ".join(IMPORT_KINDS))])
     try:
         header, rows = read_table(filename, data)
     except FileProblem as problem:
-        raise ImportRejected([RowError(problem.row, None, None, _file_problem(problem))]) from None
+        raise ImportRejected([_refusal(problem.reason, problem.row, **problem.params)]) from None
     positions, unnamed = _match_header(spec, header)
     width = len(header)
 
@@ -105,10 +104,9 @@ def import_table(
                 cells = [*cells, *padding[len(cells) :]]
             importer.check(number, cells)
     except FileProblem as problem:
-        report.add(problem.row, None, None, _file_problem(problem))
+        report.add(problem.row, None, None, _refusal(problem.reason, **problem.params).reason)
     if count == 0 and not report.count:
-        raise ImportRejected([RowError(None, None, None,
-                                       _("The file has column names but no data rows."))])
+        raise ImportRejected([_refusal(N_("The file has column names but no data rows."))])
 
     report.checks_after_reading()
     importer.finish()
@@ -118,9 +116,8 @@ def import_table(
     try:
         created = importer.write()
     except IntegrityError:
-        raise ImportRejected([RowError(None, None, None,
-                                       _("Someone changed the registry while this file was being "
-                                         "imported, so nothing was imported. Please try again."))]
+        raise ImportRejected([_refusal(N_("Someone changed the registry while this file was being "
+                                          "imported, so nothing was imported. Please try again."))]
                              ) from None
     audit.record("import", kind, user_id=actor_id, rows=count,
                  filename=shown(filename) or None, created=created)
@@ -128,11 +125,13 @@ def import_table(
     return ImportResult(kind=kind, rows=count, created=created, message=importer.message(created))
 
 
-def _file_problem(problem: FileProblem) -> str:
-    """The reason a file cannot be read, in the officer's language (numbers grouped)."""
-    params = {key: format_decimal(value) if isinstance(value, int) else value
-              for key, value in problem.params.items()}
-    return _(problem.reason, **params)
+def _refusal(reason: str, row: int | None = None, value: str | None = None, **params: Any) -> RowError:
+    """A problem with the file as a whole: ``reason`` (an English template marked with ``N_``)
+    in the officer's language, numbers grouped, and in English for the audit log."""
+    shown_params = {key: format_decimal(number) if isinstance(number, int) else number
+                    for key, number in params.items()}
+    return RowError(row, None, value, _(reason, **shown_params),
+                    logged=reason % params if params else reason)
 
 
 def _normalise(name: str) -> str:
