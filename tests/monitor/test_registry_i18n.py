@@ -148,7 +148,7 @@ def test_messages_and_refusals_are_in_the_officers_language(client, login, recor
     form = {"code": "P-1", "profession": "medical", "region_id": region.id}
     html = client.post("/registry/providers/new", data=form).get_data(as_text=True)
     assert "Код надавача послуг P-1 уже зареєстровано." in html
-    assert "Виправте, будь ласка, позначені нижче поля." in html
+    assert "Виправте поля, позначені нижче." in html
     html = client.post("/registry/persons/new", data={"code": "Олена Петренко",
                                                       "region_id": region.id}).get_data(as_text=True)
     assert "псевдонімний код, ніколи не ім'я" in html
