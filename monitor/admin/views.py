@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
@@ -13,14 +13,13 @@ from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
 from monitor.accounts import AccountError, create_user, set_active, set_password
+from monitor.admin import bp
 from monitor.auth.access import allow
 from monitor.auth.passwords import MIN_PASSWORD_LENGTH
 from monitor.extensions import db
 from monitor.models import AuditEvent, Role, User
 from monitor.pagination import paginate
-from monitor.registry.forms import ConfirmForm, options
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from monitor.web import ConfirmForm, get_or_404, options
 
 #: The roles' names in the form's list, in the page's language.
 ROLE_LABELS = {"admin": _l("Administrator"), "officer": _l("Monitoring officer"),
@@ -64,7 +63,7 @@ def users():
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @allow(Role.admin)
 def user_active(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+    user = get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -81,7 +80,7 @@ def user_active(user_id: int):
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @allow(Role.admin)
 def user_password(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+    user = get_or_404(User, user_id)
     form = PasswordForm()
     if form.validate_on_submit():
         try:

@@ -10,16 +10,15 @@ import base64
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, current_app, render_template
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from monitor import dashboard
 from monitor.auth.access import STAFF, allow
+from monitor.home import bp
 from reports.charts import PILOT_UNTIL, coverage_heatmap, trained_over_time
 from reports.disclosure import suppress_columns, suppressed_total
-
-bp = Blueprint("home", __name__)
 
 
 def _data_uri(svg: str) -> str:
