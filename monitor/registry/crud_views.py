@@ -41,6 +41,7 @@ from monitor.pagination import Page, paginate
 from monitor.registry import bp, forms, services
 from monitor.registry.display import region_name
 from monitor.registry.services import RegistryError
+from monitor.web import show_error
 from surveys.models import Survey, SurveyVersion
 
 
@@ -101,7 +102,7 @@ def _edit(form: FlaskForm, obj, save: Callable[[Any, dict], Any], title: str,
             saved = save(obj, data)
         except RegistryError as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -259,7 +260,7 @@ def session_view(session_id: int):
             services.add_attendance(session, form.provider_code.data, form.hours_attended.data)
         except RegistryError as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            show_error(form, exc)
         else:
             db.session.commit()
             flash(_("Attendance recorded."), "success")

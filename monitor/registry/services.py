@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from monitor import audit
+from monitor.errors import DomainError
 from monitor.extensions import db
 from monitor.models import (
     AssistanceEpisode,
@@ -23,22 +24,17 @@ from monitor.models import (
 )
 
 
-class RegistryError(ValueError):
+class RegistryError(DomainError):
     """A change the registry refuses; ``field`` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def _ensure_unique(model, column, value, exclude_id: int | None, field: str, message: str) -> None:
-    """Raise RegistryError(field, message % value) when another row has ``value`` in any case."""
+    """Raise RegistryError(message % value, field=field) when another row has ``value`` in any case."""
     stmt = select(model.id).where(func.lower(column) == str(value).lower())
     if exclude_id is not None:
         stmt = stmt.where(model.id != exclude_id)
     if db.session.scalar(stmt) is not None:
-        raise RegistryError(field, str(message) % {"value": value})
+        raise RegistryError(str(message) % {"value": value}, field=field)
 
 
 def _apply(obj, data: dict[str, Any]):
@@ -77,7 +73,7 @@ def save_organisation(org: Organisation, data: dict[str, Any]) -> Organisation:
     if org.id is not None:
         stmt = stmt.where(Organisation.id != org.id)
     if db.session.scalar(stmt) is not None:
-        raise RegistryError("name", _("An organisation of that name exists in this region."))
+        raise RegistryError(_("An organisation of that name exists in this region."), field="name")
     return _save(org, data, "organisation")
 
 
@@ -89,7 +85,7 @@ def save_provider(provider: Provider, data: dict[str, Any]) -> Provider:
     if data.get("organisation_id"):
         org = db.session.get(Organisation, data["organisation_id"])
         if org is None or org.region_id != data["region_id"]:
-            raise RegistryError("organisation_id", _("The organisation is not in the chosen region."))
+            raise RegistryError(_("The organisation is not in the chosen region."), field="organisation_id")
     return _save(provider, data, "provider")
 
 
@@ -103,9 +99,9 @@ def save_session(session: TrainingSession, data: dict[str, Any]) -> TrainingSess
         most = db.session.scalar(select(func.max(TrainingAttendance.hours_attended))
                                  .where(TrainingAttendance.session_id == session.id))
         if most is not None and data["hours"] < most:
-            raise RegistryError("hours", _("A provider is recorded with %(hours)s hours at this "
+            raise RegistryError(_("A provider is recorded with %(hours)s hours at this "
                                            "session; the session cannot be shorter.",
-                                           hours=format_decimal(most)))
+                                           hours=format_decimal(most)), field="hours")
     return _save(session, data, "training_session")
 
 
@@ -114,14 +110,14 @@ def add_attendance(session: TrainingSession, provider_code: str, hours: float) -
     record for the same provider, or more hours than the session had."""
     provider = db.session.scalar(select(Provider).where(Provider.code == provider_code.strip()))
     if provider is None:
-        raise RegistryError("provider_code", _("No provider with code %(code)s.", code=provider_code))
+        raise RegistryError(_("No provider with code %(code)s.", code=provider_code), field="provider_code")
     exists = db.session.scalar(select(TrainingAttendance.id).where(
         TrainingAttendance.session_id == session.id, TrainingAttendance.provider_id == provider.id))
     if exists:
-        raise RegistryError("provider_code", _("This provider's attendance is already recorded."))
+        raise RegistryError(_("This provider's attendance is already recorded."), field="provider_code")
     if hours > session.hours:
-        raise RegistryError("hours_attended", _("The session lasted %(hours)s hours.",
-                                                hours=format_decimal(session.hours)))
+        raise RegistryError(_("The session lasted %(hours)s hours.",
+                                                hours=format_decimal(session.hours)), field="hours_attended")
     row = TrainingAttendance(session_id=session.id, provider_id=provider.id, hours_attended=hours)
     db.session.add(row)
     db.session.flush()
@@ -186,13 +182,13 @@ def save_episode(episode: AssistanceEpisode, data: dict[str, Any]) -> Assistance
     person = db.session.scalar(select(AssistedPerson).where(
         AssistedPerson.code == data.pop("person_code").strip()))
     if person is None:
-        raise RegistryError("person_code", _("No assisted person with that code."))
+        raise RegistryError(_("No assisted person with that code."), field="person_code")
     provider = db.session.scalar(select(Provider).where(
         Provider.code == data.pop("provider_code").strip()))
     if provider is None:
-        raise RegistryError("provider_code", _("No provider with that code."))
+        raise RegistryError(_("No provider with that code."), field="provider_code")
     if data.get("ended_on") and data["ended_on"] < data["started_on"]:
-        raise RegistryError("ended_on", _("The end is before the start."))
+        raise RegistryError(_("The end is before the start."), field="ended_on")
     data["services"] = ",".join(sorted(data.get("services") or []))
     data["person_id"], data["provider_id"] = person.id, provider.id
     return _save(episode, data, "assistance_episode")

@@ -13,9 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("module", ["monitor", "monitor.cli", "monitor.demo", "monitor.accounts",
-                                    "monitor.auth.views", "monitor.fieldwork.respondent",
-                                    "monitor.registry", "surveys.designer.views"])
+ENTRY_POINTS = ["monitor", "monitor.errors", "monitor.web", "monitor.cli", "monitor.demo",
+                "monitor.accounts", "monitor.auth.views", "monitor.fieldwork.respondent",
+                "monitor.registry", "surveys.designer.views"]
+
+
+@pytest.mark.parametrize("module", ENTRY_POINTS)
 def test_the_module_imports_first(module):
     result = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=ROOT,
                             capture_output=True, text=True)
