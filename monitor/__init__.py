@@ -15,8 +15,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     import monitor.fieldwork.models  # noqa: F401  (registers the fieldwork tables on db.metadata)
     import surveys.models  # noqa: F401  (registers the survey tables on db.metadata)
-    from monitor import access_log, admin, auth, cli, errors, home, i18n, registry, security_headers, staff_input
+    from monitor import access_log, admin, cli, errors, home, i18n, registry, security_headers, staff_input
     from monitor.auth import access
+    from monitor.auth import views as auth_views
     from monitor.config import load_config
     from monitor.extensions import csrf, db, login_manager, migrate
     from monitor.fieldwork import bp as fieldwork_bp
@@ -45,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     cli.init_app(app)
 
-    app.register_blueprint(auth.bp)
+    app.register_blueprint(auth_views.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(designer_bp)

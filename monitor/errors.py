@@ -7,7 +7,6 @@ from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from monitor.i18n import N_
-from monitor.staff_input import NulInForm
 
 #: Title and text of each error page, in English; gettext translates them at request time.
 MESSAGES = {
@@ -22,6 +21,10 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    # Imported here: the staff-input check sits on the fieldwork blueprint, whose services
+    # import DomainError from this module.
+    from monitor.staff_input import NulInForm
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         code = exc.code or 500

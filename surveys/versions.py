@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from monitor import audit
@@ -74,8 +75,9 @@ def save_draft(version: SurveyVersion, definition: schema.Survey) -> None:
         PublishedVersionImmutable: the version is published.
     """
     if version.is_published:
-        raise PublishedVersionImmutable(
-            f"Version {version.number} is published; edit the survey to start a new draft.")
+        raise PublishedVersionImmutable(_(
+            "Version %(number)d is published; edit the survey to start a new draft.",
+            number=version.number))
     version.definition = definition.to_dict()
     version.survey.title = survey_title(definition)
     version.survey.audience = str(definition.audience)
@@ -91,7 +93,8 @@ def publish(version: SurveyVersion, actor_id: int | None = None) -> list[Problem
             not strict JSON (nothing changes).
     """
     if version.is_published:
-        raise PublishedVersionImmutable(f"Version {version.number} is published already.")
+        raise PublishedVersionImmutable(_("Version %(number)d is published already.",
+                                          number=version.number))
     warnings = validate(version.schema()) + json_problems(version.definition)
     if errors(warnings):
         raise SurveyInvalid(errors(warnings))
@@ -114,11 +117,16 @@ def json_problems(definition: Any) -> list[Problem]:
         json.dumps(definition, allow_nan=False)
     except ValueError:
         where = _first_non_finite(definition)
-        return [Problem("stored definition", "The definition is not valid JSON: it holds NaN "
-                        f"or Infinity (at {where or 'a number'}). Enter a number there and "
-                        "publish again.")]
+        if where:
+            message = _("The definition is not valid JSON: it holds NaN or Infinity (at "
+                        "%(path)s). Enter a number there and publish again.", path=where)
+        else:
+            message = _("The definition is not valid JSON: it holds NaN or Infinity (at a "
+                        "number). Enter a number there and publish again.")
+        return [Problem("stored definition", message)]
     except TypeError as exc:
-        return [Problem("stored definition", f"The definition is not valid JSON: {exc}.")]
+        return [Problem("stored definition", _("The definition is not valid JSON: %(error)s.",
+                                               error=str(exc)))]
     return []
 
 

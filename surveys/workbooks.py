@@ -38,13 +38,16 @@ class WorkbookRefused(ValueError):
 
     ``reason`` is one of "old_format" (an .xls or an encrypted workbook), "not_zip",
     "not_workbook" (a zip archive without a workbook in it) and "too_large" (it would unpack
-    to more than the cap, or a part inflates like a zip bomb); ``message`` says it to the user.
+    to more than the cap, or a part inflates like a zip bomb); ``message`` says it to the user,
+    in English; ``ratio`` is how many times its size a zip bomb's part unpacks to (None for
+    the other reasons), for a caller that words the refusal in the user's language.
     """
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, ratio: int | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.ratio = ratio
 
 
 def check_xlsx(data: bytes, subject: str, max_unpacked: int = MAX_UNPACKED_BYTES) -> None:
@@ -78,4 +81,5 @@ def check_xlsx(data: bytes, subject: str, max_unpacked: int = MAX_UNPACKED_BYTES
         if member.file_size > _RATIO_FLOOR and ratio > MAX_INFLATE_RATIO:
             raise WorkbookRefused("too_large", f"{subject} unpacks to {ratio:,} times its size, "
                                                "as no saved spreadsheet does (it looks like a "
-                                               "zip bomb), so it was not opened.")
+                                               "zip bomb), so it was not opened.",
+                                  ratio=ratio)

@@ -45,6 +45,10 @@ As in ODK, reading stops after 60 blank rows in a row, and the title comes from
 read too, though pyxform does not accept them, so the exporter writes ``nrm_title::``.
 Expressions pass through as they are written: ``surveys.expressions`` reads the XLSForm
 syntax itself.
+
+Messages (refusals and warnings) are in the language of the page that asks, English outside a
+request (the command line); what they quote of the file (sheet and column names, types, values)
+stays as the file has it.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -128,31 +135,31 @@ _METADATA_TYPES = frozenset({
     "uri:email",
 })
 _REFUSED_TYPES = {
-    "geopoint": "locations are not collected",
-    "geotrace": "locations are not collected",
-    "geoshape": "locations are not collected",
-    "gps": "locations are not collected",
-    "location": "locations are not collected",
-    "image": "photos and files are not collected",
-    "photo": "photos and files are not collected",
-    "audio": "recordings are not collected",
-    "video": "recordings are not collected",
-    "file": "photos and files are not collected",
-    "barcode": "barcodes are not supported",
-    "acknowledge": "use a yes/no question instead",
-    "trigger": "use a yes/no question instead",
-    "datetime": "use a date question instead",
-    "date_time": "use a date question instead",
-    "time": "use a text or date question instead",
-    "hidden": "hidden fields are not supported; use a calculation",
-    "range": "use an integer question with a minimum and maximum instead",
-    "rank": "ranking is not supported",
-    "xml_external": "external data is not supported",
-    "csv_external": "external data is not supported",
-    "osm": "maps are not supported",
-    "select_one_from_file": "options must be on the choices sheet",
-    "select_multiple_from_file": "options must be on the choices sheet",
-    "select_one_external": "options must be on the choices sheet",
+    "geopoint": _l("locations are not collected"),
+    "geotrace": _l("locations are not collected"),
+    "geoshape": _l("locations are not collected"),
+    "gps": _l("locations are not collected"),
+    "location": _l("locations are not collected"),
+    "image": _l("photos and files are not collected"),
+    "photo": _l("photos and files are not collected"),
+    "audio": _l("recordings are not collected"),
+    "video": _l("recordings are not collected"),
+    "file": _l("photos and files are not collected"),
+    "barcode": _l("barcodes are not supported"),
+    "acknowledge": _l("use a yes/no question instead"),
+    "trigger": _l("use a yes/no question instead"),
+    "datetime": _l("use a date question instead"),
+    "date_time": _l("use a date question instead"),
+    "time": _l("use a text or date question instead"),
+    "hidden": _l("hidden fields are not supported; use a calculation"),
+    "range": _l("use an integer question with a minimum and maximum instead"),
+    "rank": _l("ranking is not supported"),
+    "xml_external": _l("external data is not supported"),
+    "csv_external": _l("external data is not supported"),
+    "osm": _l("maps are not supported"),
+    "select_one_from_file": _l("options must be on the choices sheet"),
+    "select_multiple_from_file": _l("options must be on the choices sheet"),
+    "select_one_external": _l("options must be on the choices sheet"),
 }
 _SELECT = re.compile(
     r"^(?P<cmd>select_one|select one|select1|select_multiple|select multiple"
@@ -161,9 +168,9 @@ _CONTROL = re.compile(r"^(?P<end>begin|end)[ _]+(?P<what>.+)$", re.IGNORECASE)
 
 #: Columns whose meaning cannot be kept: a value in them refuses the form.
 _REFUSED_COLUMNS = {
-    "choice_filter": "cascading choices (choice_filter) are not supported",
-    "trigger": "triggers are not supported",
-    "repeat_count": "repeats are not supported",
+    "choice_filter": _l("cascading choices (choice_filter) are not supported"),
+    "trigger": _l("triggers are not supported"),
+    "repeat_count": _l("repeats are not supported"),
 }
 _HEADER_ALIASES = {
     "relevance": "relevant",
@@ -235,23 +242,45 @@ def _read_workbook(data: bytes, filename: str
         raise TypeError("import_xlsform() takes the file's bytes")
     data = bytes(data)
     if not data:
-        raise XLSFormError(f"{name} is empty.")
+        raise XLSFormError(_("%(file)s is empty.", file=name))
     if len(data) > MAX_BYTES:
-        raise XLSFormError(f"{name} is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise XLSFormError(_("%(file)s is larger than %(num)d MB.", file=name,
+                             num=MAX_BYTES // (1024 * 1024)))
     try:
         check_xlsx(data, name, MAX_UNPACKED_BYTES)
     except WorkbookRefused as refused:
-        hint = (" A CSV or text XLSForm cannot be imported; open it in a spreadsheet and save "
-                "it as .xlsx." if refused.reason == "not_zip" and _looks_like_text(data) else "")
-        raise XLSFormError(refused.message + hint) from None
+        raise XLSFormError(_refusal(refused, name, data)) from None
     try:
         book = xlsx_to_dict(data)
     except Exception as exc:  # any failure to read arbitrary bytes means: not a usable workbook
-        raise XLSFormError(f"{name} cannot be read as an Excel workbook: {exc}") from None
+        raise XLSFormError(_("%(file)s cannot be read as an Excel workbook: %(error)s",
+                             file=name, error=str(exc))) from None
     scores = None
     if any(s.lower() == "nrm_scores" for s in book.get("sheet_names", [])):
         scores = _read_extra_sheet(data, "nrm_scores")
     return book, scores
+
+
+def _refusal(refused: WorkbookRefused, name: str, data: bytes) -> str:
+    """What ``check_xlsx`` refused, said in the page's language (its own message is English)."""
+    if refused.reason == "old_format":
+        return _("%(file)s is an old Excel (.xls) or encrypted workbook; save it as .xlsx (Excel "
+                 "Workbook) without a password and import that.", file=name)
+    if refused.reason == "not_zip":
+        if _looks_like_text(data):
+            return _("%(file)s is not an Excel workbook (.xlsx). A CSV or text XLSForm cannot be "
+                     "imported; open it in a spreadsheet and save it as .xlsx.", file=name)
+        return _("%(file)s is not an Excel workbook (.xlsx).", file=name)
+    if refused.reason == "not_workbook":
+        return _("%(file)s is a zip archive but not an Excel workbook (.xlsx).", file=name)
+    if refused.reason == "too_large" and refused.ratio is not None:
+        ratio = format_decimal(refused.ratio) if get_locale() else f"{refused.ratio:,}"
+        return _("%(file)s unpacks to %(ratio)s times its size, as no saved spreadsheet does (it "
+                 "looks like a zip bomb), so it was not opened.", file=name, ratio=ratio)
+    if refused.reason == "too_large":
+        return _("%(file)s unpacks to more than %(num)d MB; split it into smaller files.",
+                 file=name, num=MAX_UNPACKED_BYTES // (1024 * 1024))
+    return refused.message
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -328,9 +357,9 @@ def _columns(sheet: str, headers: Iterable[str], known: frozenset[str],
         if header.startswith("$"):  # KoboToolbox's own bookkeeping ($kuid, $autoname...)
             continue
         if "::" in header:
-            base, _, suffix = header.partition("::")
+            base, suffix = header.split("::", 1)
         elif not double_colon and ":" in header and _snake(header.split(":")[0]) in _TRANSLATABLE:
-            base, _, suffix = header.partition(":")
+            base, suffix = header.split(":", 1)
         else:
             base, suffix = header, ""
         base = _snake(base)
@@ -346,8 +375,7 @@ def _columns(sheet: str, headers: Iterable[str], known: frozenset[str],
                     cols.foreign_language.append(header)
                     continue
             if (base, language) in seen_text:
-                problems.append(f"{sheet} sheet: the columns {seen_text[base, language]!r} and "
-                                f"{header!r} give the same text; keep one.")
+                problems.append(_same_text(sheet, seen_text[base, language], header))
                 continue
             seen_text[base, language] = header
             cols.texts.setdefault(base, []).append((header, language))
@@ -355,8 +383,9 @@ def _columns(sheet: str, headers: Iterable[str], known: frozenset[str],
                 cols.languages.append(language)
         elif base in known and not suffix:
             if base in cols.plain:
-                problems.append(f"{sheet} sheet: the columns {cols.plain[base]!r} and "
-                                f"{header!r} mean the same; keep one.")
+                problems.append(_("%(sheet)s sheet: the columns %(first)s and %(second)s mean "
+                                  "the same; keep one.", sheet=sheet,
+                                  first=repr(cols.plain[base]), second=repr(header)))
                 continue
             cols.plain[base] = header
         else:
@@ -465,7 +494,7 @@ class _Importer:
 
     def run(self) -> ImportedForm:
         if "survey" not in self.book:
-            raise XLSFormError("The workbook has no 'survey' sheet, so it is not an XLSForm.")
+            raise XLSFormError(_("The workbook has no 'survey' sheet, so it is not an XLSForm."))
         survey_rows = list(self.book.get("survey") or [])
         survey_cols = _columns("survey", _headers(self.book, "survey"), _SURVEY_COLUMNS,
                                self.problems)
@@ -476,7 +505,8 @@ class _Importer:
         score_headers = list(dict.fromkeys(h for _, r in self.scores_sheet or [] for h in r))
         score_cols = _columns("nrm_scores", score_headers, _SCORE_COLUMNS, self.problems)
         if "type" not in survey_cols.plain:
-            raise XLSFormError("The survey sheet has no 'type' column, so it is not an XLSForm.")
+            raise XLSFormError(_("The survey sheet has no 'type' column, so it is not an "
+                                 "XLSForm."))
         if self.problems:
             raise self._error()
 
@@ -499,7 +529,7 @@ class _Importer:
         if self.problems:
             raise self._error()
         if not any(True for s in sections for _ in s.questions):
-            raise XLSFormError("The form has no questions.")
+            raise XLSFormError(_("The form has no questions."))
 
         survey = Survey(title=title, languages=self.languages,
                         default_language=self.default_language, description=description,
@@ -510,11 +540,11 @@ class _Importer:
         if allow_fallback is None:
             allow_fallback = bool(missing)
             if missing:
-                self.warnings.append(
-                    "Some texts are missing in " + ", ".join(
-                        f"{LANGUAGE_COLUMN[lang]} ({n})" for lang, n in missing.items())
-                    + f"; they fall back to {LANGUAGE_COLUMN[self.default_language]} until "
-                    "they are translated.")
+                self.warnings.append(_(
+                    "Some texts are missing in %(languages)s; they fall back to %(default)s "
+                    "until they are translated.", languages=", ".join(
+                        f"{LANGUAGE_COLUMN[lang]} ({n})" for lang, n in missing.items()),
+                    default=LANGUAGE_COLUMN[self.default_language]))
         survey.allow_fallback = allow_fallback
         self._validate(survey)
         self._appearance_warning()
@@ -522,10 +552,12 @@ class _Importer:
 
     def _error(self) -> XLSFormError:
         shown = "; ".join(self.problems[:5])
-        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        noun = "problem" if len(self.problems) == 1 else "problems"
-        return XLSFormError(f"The form cannot be imported ({len(self.problems)} {noun}): "
-                            f"{shown}{more}", self.problems)
+        more = len(self.problems) - 5
+        if more > 0:
+            shown += " " + ngettext("(and %(num)d more)", "(and %(num)d more)", more)
+        return XLSFormError(ngettext("The form cannot be imported (%(num)d problem): %(list)s",
+                                     "The form cannot be imported (%(num)d problems): %(list)s",
+                                     len(self.problems), list=shown), self.problems)
 
     def _validate(self, survey: Survey) -> None:
         found = _validation_errors(validate(survey))
@@ -539,7 +571,7 @@ class _Importer:
                     row = self.rows_of_section.get(name)
                 else:
                     sheet, row = "nrm_scores", self.rows_of_score.get(name)
-            self.problems.append(f"{sheet} row {row}, {problem}" if row else str(problem))
+            self.problems.append(f"{_row(sheet, row)}, {problem}" if row else str(problem))
         raise self._error()
 
     # --- languages and settings ------------------------------------------------------------
@@ -556,9 +588,10 @@ class _Importer:
         if header and settings.get(header):
             default = language_code(settings[header])
             if default is None:
-                self.warnings.append(
-                    f"The default language {settings[header]!r} is not one of Ukrainian, "
-                    "Russian and English; texts without a language are not imported.")
+                self.warnings.append(_(
+                    "The default language %(language)s is not one of Ukrainian, Russian and "
+                    "English; texts without a language are not imported.",
+                    language=repr(settings[header])))
         plain_texts = any(lang is None for cols in [*sheets, settings_cols] if cols
                           for entries in cols.texts.values() for _, lang in entries)
         if default is None:
@@ -571,8 +604,9 @@ class _Importer:
             codes = settings[listed].split()
             unknown = [c for c in codes if c not in LANGUAGES]
             if unknown:
-                self.problems.append(f"settings sheet: nrm_languages names {', '.join(unknown)};"
-                                     f" the platform knows {', '.join(LANGUAGES)}.")
+                self.problems.append(_("settings sheet: nrm_languages names %(unknown)s; the "
+                                       "platform knows %(known)s.", unknown=", ".join(unknown),
+                                       known=", ".join(LANGUAGES)))
             languages = [c for c in codes if c in LANGUAGES]
         if default not in languages:
             languages.insert(0, default)
@@ -583,8 +617,7 @@ class _Importer:
             plain = [h for h, lang in entries if lang is None]
             default = [h for h, lang in entries if lang == self.default_language]
             if plain and default:
-                self.problems.append(f"{cols.sheet} sheet: the columns {plain[0]!r} and "
-                                     f"{default[0]!r} give the same text; keep one.")
+                self.problems.append(_same_text(cols.sheet, plain[0], default[0]))
 
     def _text(self, row: dict[str, str], cols: _Columns | None, base: str) -> Text:
         out: Text = {}
@@ -618,13 +651,14 @@ class _Importer:
             try:
                 audience = Audience(plain("nrm_audience").lower())
             except ValueError:
-                self.problems.append(f"settings sheet: nrm_audience {plain('nrm_audience')!r} "
-                                     f"is not one of {', '.join(a.value for a in Audience)}.")
+                self.problems.append(_("settings sheet: nrm_audience %(value)s is not one of "
+                                       "%(known)s.", value=repr(plain("nrm_audience")),
+                                       known=", ".join(a.value for a in Audience)))
         allow_fallback = None
         if plain("nrm_allow_fallback"):
             allow_fallback = _parse_bool(plain("nrm_allow_fallback"))
             if allow_fallback is None:
-                self.problems.append("settings sheet: nrm_allow_fallback must be yes or no.")
+                self.problems.append(_("settings sheet: nrm_allow_fallback must be yes or no."))
         return title, description, audience, allow_fallback
 
     def _foreign_columns(self, sheets: list[tuple[str, _Columns | None, list[dict[str, str]]]]
@@ -638,19 +672,23 @@ class _Importer:
                     continue
                 base = _HEADER_ALIASES.get(_snake(header.split("::")[0]),
                                            _snake(header.split("::")[0]))
-                where = _rows_text(numbers)
                 if sheet == "survey" and base in _REFUSED_COLUMNS:
-                    self.problems.append(f"survey {where}: column {header!r}: "
-                                         f"{_REFUSED_COLUMNS[base]}.")
+                    self.problems.append(_("%(where)s: column %(column)s: %(reason)s.",
+                                           where=_rows_text(numbers, "survey"),
+                                           column=repr(header),
+                                           reason=_REFUSED_COLUMNS[base]))
                 elif header in cols.foreign_language:
-                    self.warnings.append(f"The {sheet} column {header!r} is in a language the "
-                                         "platform does not support (Ukrainian, Russian, "
-                                         "English); its texts are not imported.")
+                    self.warnings.append(_("The %(sheet)s column %(column)s is in a language "
+                                           "the platform does not support (Ukrainian, Russian, "
+                                           "English); its texts are not imported.",
+                                           sheet=sheet, column=repr(header)))
                 elif sheet == "settings":
-                    self.warnings.append(f"The setting {header!r} is not imported.")
+                    self.warnings.append(_("The setting %(column)s is not imported.",
+                                           column=repr(header)))
                 else:
-                    self.warnings.append(f"The {sheet} column {header!r} is not imported "
-                                         f"({where}).")
+                    self.warnings.append(_("The %(sheet)s column %(column)s is not imported "
+                                           "(%(rows)s).", sheet=sheet, column=repr(header),
+                                           rows=_rows_text(numbers)))
 
     # --- choices --------------------------------------------------------------------------
 
@@ -664,20 +702,23 @@ class _Importer:
                 continue
             list_name = row.get(cols.plain.get("list_name", ""), "")
             value = row.get(cols.plain.get("name", ""), "")
-            where = f"choices row {number}"
+            where = _row("choices", number)
             if not list_name:
                 if value or self._text(row, cols, "label"):
-                    self.problems.append(f"{where}: the option has no list_name.")
+                    self.problems.append(_("%(where)s: the option has no list_name.",
+                                           where=where))
                 continue
             if not value:
-                self.problems.append(f"{where}: the option of list {list_name!r} has no name.")
+                self.problems.append(_("%(where)s: the option of list %(name)s has no name.",
+                                       where=where, name=repr(list_name)))
                 continue
             score = None
             score_text = row.get(cols.plain.get("score", ""), "")
             if score_text:
                 score = _number(score_text)
                 if score is None:
-                    self.problems.append(f"{where}: the score {score_text!r} is not a number.")
+                    self.problems.append(_("%(where)s: the score %(value)s is not a number.",
+                                           where=where, value=repr(score_text)))
             if _parse_bool(row.get(cols.plain.get("nrm_generated", ""), "")):
                 generated.add(list_name)
             lists.setdefault(list_name, ChoiceList(list_name)).choices.append(
@@ -689,27 +730,29 @@ class _Importer:
     def _scores(self, cols: _Columns) -> list[Score]:
         scores = []
         for number, row in self.scores_sheet or []:
-            where = f"nrm_scores row {number}"
+            where = _row("nrm_scores", number)
 
             def get(name: str, row: dict[str, str] = row) -> str:
                 return row.get(cols.plain.get(name, ""), "")
 
             key = get("key")
             if not key:
-                self.problems.append(f"{where}: the score has no key.")
+                self.problems.append(_("%(where)s: the score has no key.", where=where))
                 continue
             numbers = {}
             for name in ("multiplier", "offset", "min_items"):
                 text = get(name)
                 numbers[name] = _number(text) if text else None
                 if text and numbers[name] is None:
-                    self.problems.append(f"{where}: {name} {text!r} is not a number.")
+                    self.problems.append(_not_a_number(where, name, text))
             min_items = numbers["min_items"]
             if min_items is not None and not float(min_items).is_integer():
-                self.problems.append(f"{where}: min_items must be a whole number.")
+                self.problems.append(_("%(where)s: min_items must be a whole number.",
+                                       where=where))
             method = get("method") or "sum"
             if method not in ScoreMethod.__members__:
-                self.problems.append(f"{where}: the method {method!r} is not sum or mean.")
+                self.problems.append(_("%(where)s: the method %(method)s is not sum or mean.",
+                                       where=where, method=repr(method)))
                 continue
             scores.append(Score(
                 key=key, label=self._text(row, cols, "label"), items=get("items").split(),
@@ -775,16 +818,20 @@ class _Importer:
                 continue
             raw_type = " ".join(get(row, "type").split())
             name = get(row, "name")
-            where = f"survey row {number}"
+            where = _row("survey", number)
             if _parse_bool(get(row, "disabled")):
-                self.warnings.append(f"{where} ({name or raw_type}) is disabled and is not "
-                                     "imported.")
+                self.warnings.append(_("%(where)s (%(name)s) is disabled and is not imported.",
+                                       where=where, name=name or raw_type))
                 continue
             if not raw_type:
-                if name or self._text(row, cols, "label"):
-                    self.problems.append(f"{where}: {name or 'the row'} has no type.")
+                if name:
+                    self.problems.append(_("%(where)s: %(name)s has no type.", where=where,
+                                           name=name))
+                elif self._text(row, cols, "label"):
+                    self.problems.append(_("%(where)s: the row has no type.", where=where))
                 else:
-                    self.warnings.append(f"{where} has no type and is not imported.")
+                    self.warnings.append(_("%(where)s has no type and is not imported.",
+                                           where=where))
                 continue
             control = _CONTROL.match(raw_type)
             lowered = _snake(raw_type).replace("-", "_")
@@ -793,8 +840,9 @@ class _Importer:
                                                    "lgroup"):
                 is_begin = control.group("end").lower() == "begin"
                 if what != "group":
-                    self.problems.append(f"{where}: type {raw_type!r} is not supported: "
-                                         "repeats cannot be imported.")
+                    self.problems.append(_("%(where)s: type %(type)s is not supported: repeats "
+                                           "cannot be imported.", where=where,
+                                           type=repr(raw_type)))
                     continue
                 if is_begin:
                     self._begin_group(row, number, name, get, cols, names, stack, sections,
@@ -803,7 +851,8 @@ class _Importer:
                         loose = None
                 else:
                     if not stack:
-                        self.problems.append(f"{where}: 'end group' without a 'begin group'.")
+                        self.problems.append(_("%(where)s: 'end group' without a 'begin "
+                                               "group'.", where=where))
                         continue
                     closed = stack.pop()
                     if closed.kind == "matrix":
@@ -811,10 +860,11 @@ class _Importer:
                         place(matrix, closed.row)
                 continue
             if lowered in _METADATA_TYPES:
-                self.warnings.append(f"{where}: {raw_type!r}"
-                                     f"{f' ({name})' if name else ''} is metadata ODK records "
-                                     "by itself; it is not imported (the platform keeps its "
-                                     "own response times and collects no device data).")
+                what = f"{raw_type!r} ({name})" if name else repr(raw_type)
+                self.warnings.append(_("%(where)s: %(what)s is metadata ODK records by itself; "
+                                       "it is not imported (the platform keeps its own "
+                                       "response times and collects no device data).",
+                                       where=where, what=what))
                 continue
             in_matrix = bool(stack) and stack[-1].kind == "matrix"
             question = self._question(row, number, raw_type, lowered, name, get, cols, lists,
@@ -832,26 +882,37 @@ class _Importer:
             place(question, number)
 
         for open_group in stack:
-            self.problems.append(f"survey row {open_group.row}: 'begin group' "
-                                 f"{open_group.name!r} has no 'end group'.")
+            self.problems.append(_("%(where)s: 'begin group' %(name)s has no 'end group'.",
+                                   where=_row("survey", open_group.row),
+                                   name=repr(open_group.name)))
         for (kind, key), numbers in names.items():
             if len(numbers) > 1:
-                self.problems.append(f"survey rows {', '.join(map(str, numbers))}: the {kind} "
-                                     f"name {key!r} is used {len(numbers)} times; names must "
-                                     "be unique.")
+                rows = ", ".join(map(str, numbers))
+                if kind == "section":
+                    message = ngettext(
+                        "survey rows %(rows)s: the section name %(name)s is used %(num)d time; "
+                        "names must be unique.",
+                        "survey rows %(rows)s: the section name %(name)s is used %(num)d times; "
+                        "names must be unique.", len(numbers), rows=rows, name=repr(key))
+                else:
+                    message = ngettext(
+                        "survey rows %(rows)s: the question name %(name)s is used %(num)d time; "
+                        "names must be unique.",
+                        "survey rows %(rows)s: the question name %(name)s is used %(num)d "
+                        "times; names must be unique.", len(numbers), rows=rows, name=repr(key))
+                self.problems.append(message)
         if pending_calculations:
             loose_section()
         return sections
 
     def _begin_group(self, row, number, name, get, cols, names, stack, sections,
                      new_section) -> None:
-        where = f"survey row {number}"
+        where = _row("survey", number)
         if not name:
-            self.problems.append(f"{where}: 'begin group' needs a name.")
+            self.problems.append(_("%(where)s: 'begin group' needs a name.", where=where))
             name = f"group_{number}"
         elif not KEY_PATTERN.match(name):
-            self.problems.append(f"{where}: the name {name!r} is not a valid key (a letter or _, "
-                                 "then letters, digits or _, at most 64).")
+            self.problems.append(_invalid_name(where, name))
         kind = "section" if not stack and get(row, "nrm_type") != "matrix" else "question"
         if kind == "section" or get(row, "nrm_type") == "matrix" or self._text(row, cols, "label"):
             names[kind, name].append(number)
@@ -861,10 +922,11 @@ class _Importer:
         nrm_type = get(row, "nrm_type")
         appearance = get(row, "appearance")
         if nrm_type and nrm_type != "matrix":
-            self.problems.append(f"{where}: nrm_type {nrm_type!r} does not fit a group.")
+            self.problems.append(_("%(where)s: nrm_type %(value)s does not fit a group.",
+                                   where=where, value=repr(nrm_type)))
         if stack and stack[-1].kind == "matrix":
-            self.problems.append(f"{where}: a group cannot be inside the matrix "
-                                 f"{stack[-1].name!r}.")
+            self.problems.append(_("%(where)s: a group cannot be inside the matrix %(name)s.",
+                                   where=where, name=repr(stack[-1].name)))
         if nrm_type == "matrix":
             required = _parse_bool(get(row, "nrm_required"))
             reverse = _parse_bool(get(row, "reverse"))
@@ -892,15 +954,23 @@ class _Importer:
                             relevant=condition)
             self.rows_of_key[name] = number
             sections[-1].questions.append(note)
-            self.warnings.append(f"{where}: the group {name!r} inside section {section_key!r} "
-                                 "is flattened into it; its label is kept as a note"
-                                 + (" and its relevance is added to each of its questions."
-                                    if relevant else "."))
+            if relevant:
+                message = _("%(where)s: the group %(name)s inside section %(section)s is "
+                            "flattened into it; its label is kept as a note and its relevance "
+                            "is added to each of its questions.", where=where, name=repr(name),
+                            section=repr(section_key))
+            else:
+                message = _("%(where)s: the group %(name)s inside section %(section)s is "
+                            "flattened into it; its label is kept as a note.", where=where,
+                            name=repr(name), section=repr(section_key))
+        elif relevant:
+            message = _("%(where)s: the group %(name)s inside section %(section)s is flattened "
+                        "into it and its relevance is added to each of its questions.",
+                        where=where, name=repr(name), section=repr(section_key))
         else:
-            self.warnings.append(f"{where}: the group {name!r} inside section {section_key!r} "
-                                 "is flattened into it"
-                                 + (" and its relevance is added to each of its questions."
-                                    if relevant else "."))
+            message = _("%(where)s: the group %(name)s inside section %(section)s is flattened "
+                        "into it.", where=where, name=repr(name), section=repr(section_key))
+        self.warnings.append(message)
         stack.append(_Open("nested", number, name, condition=relevant))
 
     def _range(self, row, number, get) -> tuple[float | None, float | None]:
@@ -909,22 +979,26 @@ class _Importer:
             text = get(row, name)
             value = _number(text) if text else None
             if text and value is None:
-                self.problems.append(f"survey row {number}: {name} {text!r} is not a number.")
+                self.problems.append(_not_a_number(_row("survey", number), name, text))
             bounds.append(value)
         return bounds[0], bounds[1]
 
     def _question(self, row, number, raw_type, lowered, name, get, cols, lists,
                   in_matrix: bool) -> Question | None:
-        where = f"survey row {number}"
+        where = _row("survey", number)
         select = _SELECT.match(raw_type)
         list_name = None
         if select:
             if select.group("rest"):
                 rest = select.group("rest")
-                reason = ("'or_other' is not supported: add an 'other' option and a text "
-                          "question relevant on it" if _snake(rest) in
-                          ("or_other", "or_specify_other") else f"{rest!r} is not understood")
-                self.problems.append(f"{where}: type {raw_type!r}: {reason}.")
+                if _snake(rest) in ("or_other", "or_specify_other"):
+                    message = _("%(where)s: type %(type)s: 'or_other' is not supported: add an "
+                                "'other' option and a text question relevant on it.",
+                                where=where, type=repr(raw_type))
+                else:
+                    message = _("%(where)s: type %(type)s: %(rest)s is not understood.",
+                                where=where, type=repr(raw_type), rest=repr(rest))
+                self.problems.append(message)
                 return None
             list_name = select.group("list")
             qtype = (QuestionType.select_one if _snake(select.group("cmd")) in
@@ -935,38 +1009,44 @@ class _Importer:
             refused = next((reason for t, reason in _REFUSED_TYPES.items()
                             if lowered == t or lowered.startswith(t + "_")), None)
             if refused:
-                self.problems.append(f"{where}: type {raw_type!r} is not supported: {refused}.")
+                self.problems.append(_("%(where)s: type %(type)s is not supported: "
+                                       "%(reason)s.", where=where, type=repr(raw_type),
+                                       reason=refused))
             else:
-                self.problems.append(f"{where}: type {raw_type!r} is not a known XLSForm type.")
+                self.problems.append(_("%(where)s: type %(type)s is not a known XLSForm type.",
+                                       where=where, type=repr(raw_type)))
             return None
         if not name:
-            self.problems.append(f"{where}: the {raw_type!r} question has no name.")
+            self.problems.append(_("%(where)s: the %(type)s question has no name.",
+                                   where=where, type=repr(raw_type)))
             return None
         if not KEY_PATTERN.match(name):
-            self.problems.append(f"{where}: the name {name!r} is not a valid key (a letter or _, "
-                                 "then letters, digits or _, at most 64).")
+            self.problems.append(_invalid_name(where, name))
             return None
         if list_name is not None:
             if "choices" not in self.book:
-                self.problems.append(f"{where}: {name!r} uses the list {list_name!r} but the "
-                                     "workbook has no choices sheet.")
+                self.problems.append(_("%(where)s: %(name)s uses the list %(list)s but the "
+                                       "workbook has no choices sheet.", where=where,
+                                       name=repr(name), list=repr(list_name)))
                 return None
             if list_name not in lists:
-                self.problems.append(f"{where}: {name!r} uses the list {list_name!r}, which is "
-                                     "not on the choices sheet.")
+                self.problems.append(_("%(where)s: %(name)s uses the list %(list)s, which is "
+                                       "not on the choices sheet.", where=where,
+                                       name=repr(name), list=repr(list_name)))
                 return None
 
         label = self._text(row, cols, "label")
         if not label and qtype != QuestionType.calculate:
-            self.problems.append(f"{where}: {name!r} has no label in Ukrainian, Russian or "
-                                 "English.")
+            self.problems.append(_("%(where)s: %(name)s has no label in Ukrainian, Russian or "
+                                   "English.", where=where, name=repr(name)))
         required = _parse_bool(get(row, "required"))
         if required is None:
-            self.problems.append(f"{where}: required must be yes or no, not "
-                                 f"{get(row, 'required')!r} (a condition is not supported).")
+            self.problems.append(_("%(where)s: required must be yes or no, not %(value)s (a "
+                                   "condition is not supported).", where=where,
+                                   value=repr(get(row, "required"))))
         reverse = _parse_bool(get(row, "reverse"))
         if reverse is None:
-            self.problems.append(f"{where}: reverse must be yes or no.")
+            self.problems.append(_("%(where)s: reverse must be yes or no.", where=where))
         minimum, maximum = self._range(row, number, get)
         appearance = get(row, "appearance")
         nrm_type = get(row, "nrm_type")
@@ -996,36 +1076,39 @@ class _Importer:
                   lists: dict[str, ChoiceList], where: str) -> QuestionType | None:
         wanted = _NRM_TYPES.get(nrm_type.lower())
         if wanted is None or wanted == QuestionType.matrix:
-            self.problems.append(f"{where}: nrm_type {nrm_type!r} is not one of likert, "
-                                 "long_text, yes_no (matrix goes on a group).")
+            self.problems.append(_("%(where)s: nrm_type %(value)s is not one of likert, "
+                                   "long_text, yes_no (matrix goes on a group).", where=where,
+                                   value=repr(nrm_type)))
             return None
         fits = {QuestionType.likert: qtype == QuestionType.select_one,
                 QuestionType.yes_no: qtype == QuestionType.select_one,
                 QuestionType.long_text: qtype == QuestionType.text}[wanted]
         if not fits:
-            self.problems.append(f"{where}: nrm_type {nrm_type!r} does not fit the type "
-                                 f"{qtype.value!r}.")
+            self.problems.append(_("%(where)s: nrm_type %(value)s does not fit the type "
+                                   "%(type)s.", where=where, value=repr(nrm_type),
+                                   type=repr(qtype.value)))
             return None
         if wanted == QuestionType.yes_no and list_name is not None and sorted(
                 lists[list_name].values()) != ["no", "yes"]:
-            self.problems.append(f"{where}: a yes_no question needs a list with the options "
-                                 f"'yes' and 'no'; {list_name!r} has others.")
+            self.problems.append(_("%(where)s: a yes_no question needs a list with the "
+                                   "options 'yes' and 'no'; %(list)s has others.", where=where,
+                                   list=repr(list_name)))
             return None
         return wanted
 
     def _finish_matrix(self, group: _Open) -> Question:
         matrix = group.matrix
         assert matrix is not None
-        where = f"survey row {group.row}"
+        where = _row("survey", group.row)
         list_names = set()
         constraints = set()
         for number, parts in group.matrix_rows:
             question: Question = parts["question"]
             if question.type != QuestionType.select_one or question.hint or question.relevant \
                     or question.calculation:
-                self.problems.append(f"survey row {number}: a row of the matrix "
-                                     f"{matrix.key!r} must be a plain select_one (no hint, "
-                                     "relevance or calculation).")
+                self.problems.append(_("%(where)s: a row of the matrix %(name)s must be a plain "
+                                       "select_one (no hint, relevance or calculation).",
+                                       where=_row("survey", number), name=repr(matrix.key)))
                 continue
             if parts["appearance"] and parts["appearance"].lower() != "likert":
                 self.appearances[parts["appearance"]].append(number)
@@ -1040,11 +1123,13 @@ class _Importer:
             matrix.items.append(MatrixItem(key=question.key, label=question.label,
                                            reverse=question.reverse, required=item_required))
         if len(list_names) > 1:
-            self.problems.append(f"{where}: the rows of the matrix {matrix.key!r} use different "
-                                 f"lists ({', '.join(sorted(map(str, list_names)))}).")
+            self.problems.append(_("%(where)s: the rows of the matrix %(name)s use different "
+                                   "lists (%(lists)s).", where=where, name=repr(matrix.key),
+                                   lists=", ".join(sorted(map(str, list_names)))))
         if len(constraints) > 1:
-            self.problems.append(f"{where}: the rows of the matrix {matrix.key!r} have "
-                                 "different constraints; a matrix has one.")
+            self.problems.append(_("%(where)s: the rows of the matrix %(name)s have different "
+                                   "constraints; a matrix has one.", where=where,
+                                   name=repr(matrix.key)))
         if list_names:
             matrix.choices = sorted(map(str, list_names))[0]
         if constraints:
@@ -1055,10 +1140,10 @@ class _Importer:
 
     def _appearance_warning(self) -> None:
         if self.appearances:
-            self.warnings.append("Appearances are not imported (the platform lays questions "
-                                 "out itself): " + "; ".join(
-                                     f"{a!r} ({_rows_text(n)})"
-                                     for a, n in self.appearances.items()) + ".")
+            self.warnings.append(_("Appearances are not imported (the platform lays questions "
+                                   "out itself): %(list)s.", list="; ".join(
+                                       f"{a!r} ({_rows_text(n)})"
+                                       for a, n in self.appearances.items())))
 
 
 def _conditions(stack: list[_Open]) -> str | None:
@@ -1074,9 +1159,33 @@ def _headers(book: dict[str, Any], sheet: str) -> list[str]:
     return [h for h in (header[0] if header else {}) if h]
 
 
-def _rows_text(numbers: list[int]) -> str:
+def _row(sheet: str, number: int | None) -> str:
+    """``survey row 5``: a row of a sheet, named as the file names the sheet."""
+    return _("%(sheet)s row %(row)s", sheet=sheet, row=number)
+
+
+def _rows_text(numbers: list[int], sheet: str | None = None) -> str:
+    """``rows 4, 7`` (at most ten listed), or ``survey rows 4, 7`` with ``sheet``."""
     shown = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
-    return f"row {shown}" if len(numbers) == 1 else f"rows {shown}"
+    if sheet is None:
+        return ngettext("row %(rows)s", "rows %(rows)s", len(numbers), rows=shown)
+    return ngettext("%(sheet)s row %(rows)s", "%(sheet)s rows %(rows)s", len(numbers),
+                    sheet=sheet, rows=shown)
+
+
+def _same_text(sheet: str, first: str, second: str) -> str:
+    return _("%(sheet)s sheet: the columns %(first)s and %(second)s give the same text; keep "
+             "one.", sheet=sheet, first=repr(first), second=repr(second))
+
+
+def _not_a_number(where: str, column: str, text: str) -> str:
+    return _("%(where)s: %(column)s %(value)s is not a number.", where=where, column=column,
+             value=repr(text))
+
+
+def _invalid_name(where: str, name: str) -> str:
+    return _("%(where)s: the name %(name)s is not a valid key (a letter or _, then letters, "
+             "digits or _, at most 64).", where=where, name=repr(name))
 
 
 def _texts(survey: Survey) -> Iterator[tuple[Text, bool]]:
@@ -1248,7 +1357,7 @@ def _write_sheet(sheet, order: list[str], rows: list[dict[str, Any]], languages:
         cell.font = Font(bold=True)
     for number, row in enumerate(rows, start=2):
         values = []
-        for _, base, language in columns:
+        for _header, base, language in columns:
             value = row.get(base)
             if language is not None:
                 value = (value or {}).get(language)
@@ -1259,7 +1368,7 @@ def _write_sheet(sheet, order: list[str], rows: list[dict[str, Any]], languages:
                 # A text, never a spreadsheet formula.
                 sheet.cell(row=number, column=column).data_type = "s"
     sheet.freeze_panes = "A2"
-    for index, (header, _, _) in enumerate(columns, start=1):
+    for index, (header, _base, _language) in enumerate(columns, start=1):
         width = 12 if header in ("required", "reverse", "score") else (
             40 if header.startswith(("label", "hint", "relevant", "constraint")) else 20)
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width

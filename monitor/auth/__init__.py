@@ -1,7 +1,4 @@
-"""Staff authentication and authorisation."""
-
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from monitor.auth import views  # noqa: E402,F401  (attaches the routes to ``bp``)
+"""Staff authentication and authorisation: the access rules every view goes through (access),
+passwords, server-side staff sessions, and the sign-in and account pages (views, whose blueprint
+lives in that module: this package is imported by nearly everything for its access rules, and
+attaching the pages here would import them, and what they import, into every one of those)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext, refresh
@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from monitor import audit, i18n, throttle
 from monitor.accounts import AccountError, WrongPassword, change_own_password
-from monitor.auth import bp, sessions
+from monitor.auth import sessions
 from monitor.auth.access import STAFF, allow, public
 from monitor.auth.passwords import MIN_PASSWORD_LENGTH, dummy_verify, verify_password
 from monitor.clock import utcnow
@@ -32,6 +32,8 @@ LOGIN_LIMIT_PER_IP = 20
 LOGIN_LIMIT_PER_EMAIL = 10
 #: Wrong current passwords allowed per window when changing one's own password.
 PASSWORD_CHANGE_LIMIT = 10
+
+bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):

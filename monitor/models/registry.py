@@ -11,56 +11,79 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from monitor.clock import utcnow
 from monitor.extensions import db
 
+# Coded values: the codes are what the database, imports and exports hold; the labels are what
+# pages show, in the page's language (lazy: translated when drawn, so str() one before it goes
+# into JSON, the database or an audit record).
 PROFESSIONS: dict[str, str] = {
-    "social_worker": "Social worker",
-    "police": "Police officer",
-    "medical": "Medical staff",
-    "teacher": "Teacher",
-    "journalist": "Journalist",
-    "ngo_activist": "NGO activist",
-    "other": "Other",
+    "social_worker": _l("Social worker"),
+    "police": _l("Police officer"),
+    "medical": _l("Medical staff"),
+    "teacher": _l("Teacher"),
+    "journalist": _l("Journalist"),
+    "ngo_activist": _l("NGO activist"),
+    "other": _l("Other"),
 }
-ORGANISATION_KINDS: dict[str, str] = {"state": "State agency", "ngo": "NGO"}
+ORGANISATION_KINDS: dict[str, str] = {"state": _l("State agency"), "ngo": _l("NGO")}
 MODULES: dict[str, str] = {
-    "identification": "Identification of victims",
-    "referral": "The National Referral Mechanism and referral",
-    "victim_rights": "Rights of victims",
-    "psychosocial": "Psychosocial support",
-    "legal_aid": "Legal aid and criminal justice",
-    "labour_exploitation": "Labour exploitation",
-    "child_trafficking": "Child trafficking",
-    "data_protection": "Data protection and confidentiality",
+    "identification": _l("Identification of victims"),
+    "referral": _l("The National Referral Mechanism and referral"),
+    "victim_rights": _l("Rights of victims"),
+    "psychosocial": _l("Psychosocial support"),
+    "legal_aid": _l("Legal aid and criminal justice"),
+    "labour_exploitation": _l("Labour exploitation"),
+    "child_trafficking": _l("Child trafficking"),
+    "data_protection": _l("Data protection and confidentiality"),
 }
 SERVICES: dict[str, str] = {
-    "shelter": "Shelter",
-    "medical": "Medical care",
-    "psychological": "Psychological support",
-    "legal": "Legal aid",
-    "social": "Social support",
-    "employment": "Employment",
-    "education": "Education",
-    "financial": "Financial aid",
-    "repatriation": "Repatriation",
-    "other": "Other",
+    "shelter": _l("Shelter"),
+    "medical": _l("Medical care"),
+    "psychological": _l("Psychological support"),
+    "legal": _l("Legal aid"),
+    "social": _l("Social support"),
+    "employment": _l("Employment"),
+    "education": _l("Education"),
+    "financial": _l("Financial aid"),
+    "repatriation": _l("Repatriation"),
+    "other": _l("Other"),
 }
-# CTDC value lists (Counter Trafficking Data Collaborative data standard).
-GENDERS = ("Female", "Male", "Transgender/NonConforming")
-AGE_BROAD = ("0--8", "9--17", "18--20", "21--23", "24--26", "27--29", "30--38", "39--47", "48+")
-MAJORITY_STATUS = ("Adult", "Minor")
-EXPLOIT_TYPES = (
-    "Forced labour",
-    "Sexual exploitation",
-    "Forced marriage",
-    "Slavery and similar practices",
-    "Forced military service",
-    "Other",
-)
+# CTDC value lists (Counter Trafficking Data Collaborative data standard): the CTDC values are
+# the codes, with readable labels beside them.
+GENDER_LABELS: dict[str, str] = {
+    "Female": _l("Female"),
+    "Male": _l("Male"),
+    "Transgender/NonConforming": _l("Transgender or gender non-conforming"),
+}
+AGE_BROAD_LABELS: dict[str, str] = {
+    "0--8": _l("0–8 years"),
+    "9--17": _l("9–17 years"),
+    "18--20": _l("18–20 years"),
+    "21--23": _l("21–23 years"),
+    "24--26": _l("24–26 years"),
+    "27--29": _l("27–29 years"),
+    "30--38": _l("30–38 years"),
+    "39--47": _l("39–47 years"),
+    "48+": _l("48 years or older"),
+}
+MAJORITY_STATUS_LABELS: dict[str, str] = {"Adult": _l("Adult"), "Minor": _l("Minor")}
+EXPLOIT_TYPE_LABELS: dict[str, str] = {
+    "Forced labour": _l("Forced labour"),
+    "Sexual exploitation": _l("Sexual exploitation"),
+    "Forced marriage": _l("Forced marriage"),
+    "Slavery and similar practices": _l("Slavery and similar practices"),
+    "Forced military service": _l("Forced military service"),
+    "Other": _l("Other"),
+}
+GENDERS = tuple(GENDER_LABELS)
+AGE_BROAD = tuple(AGE_BROAD_LABELS)
+MAJORITY_STATUS = tuple(MAJORITY_STATUS_LABELS)
+EXPLOIT_TYPES = tuple(EXPLOIT_TYPE_LABELS)
 #: CTDC field name -> AssistedPerson attribute.
 CTDC_FIELDS: dict[str, str] = {
     "gender": "gender",
@@ -70,6 +93,18 @@ CTDC_FIELDS: dict[str, str] = {
     "typeOfExploit": "type_of_exploit",
     "CountryOfExploitation": "country_of_exploitation",
     "yearOfRegistration": "year_of_registration",
+}
+
+
+#: CTDC field name -> what pages call it.
+CTDC_LABELS: dict[str, str] = {
+    "gender": _l("Gender"),
+    "ageBroad": _l("Age group"),
+    "majorityStatus": _l("Adult or minor"),
+    "citizenship": _l("Citizenship"),
+    "typeOfExploit": _l("Type of exploitation"),
+    "CountryOfExploitation": _l("Country of exploitation"),
+    "yearOfRegistration": _l("Year of registration"),
 }
 
 
@@ -93,6 +128,10 @@ class Region(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def name_in(self, language: str) -> str:
+        """The region's name in ``language`` (uk, ru or en); English where none is recorded."""
+        return {"uk": self.name_uk, "ru": self.name_ru}.get(language) or self.name
 
 
 class Organisation(db.Model):

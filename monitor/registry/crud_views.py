@@ -7,17 +7,22 @@ view loads, validates, calls one service in ``services``, commits, then redirect
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from monitor.auth.access import REGISTRY, allow
+from monitor.clock import programme_date
 from monitor.exposure import exposure_for
 from monitor.extensions import db
+from monitor.fieldwork import services as fieldwork
+from monitor.fieldwork.models import LIVE_STATUSES, Invitation, Response
 from monitor.models import (
     MODULES,
     ORGANISATION_KINDS,
@@ -31,9 +36,26 @@ from monitor.models import (
     TrainingAttendance,
     TrainingSession,
 )
+from monitor.models.registry import EXPLOIT_TYPE_LABELS, GENDER_LABELS
 from monitor.pagination import Page, paginate
 from monitor.registry import bp, forms, services
+from monitor.registry.display import region_name
 from monitor.registry.services import RegistryError
+from monitor.web import show_error
+from surveys.models import Survey, SurveyVersion
+
+
+@dataclass(frozen=True, slots=True)
+class PersonInvitation:
+    """One line of a person's follow-up: which survey, when due, where it stands."""
+
+    wave: str
+    survey: str
+    version: int
+    due_on: date
+    status: str
+    response_id: int | None
+    submitted_on: date | None
 
 
 def _paginate(stmt: Select) -> Page:
@@ -42,11 +64,12 @@ def _paginate(stmt: Select) -> Page:
 
 
 def _regions() -> list[Region]:
-    return list(db.session.scalars(select(Region).order_by(Region.name)))
+    """Every region, in the order of their names in the page's language."""
+    return sorted(db.session.scalars(select(Region)), key=lambda r: region_name(r).casefold())
 
 
 def _region_choices():
-    return forms.options((r.id, r.name) for r in _regions())
+    return forms.options((r.id, region_name(r)) for r in _regions())
 
 
 def _get(model, obj_id: int):
@@ -79,10 +102,10 @@ def _edit(form: FlaskForm, obj, save: Callable[[Any, dict], Any], title: str,
             saved = save(obj, data)
         except RegistryError as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            show_error(form, exc)
         else:
             db.session.commit()
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(done(saved))
     return render_template("monitor/registry/form.html", form=form, title=title,
                            cancel=request.referrer if request.referrer else url_for("home.index"))
@@ -112,7 +135,7 @@ def region_edit(region_id: int | None = None):
     region = _get(Region, region_id) if region_id else Region()
     form = forms.RegionForm(obj=region)
     return _edit(form, region, services.save_region,
-                 f"Edit region {region.name}" if region_id else "New region",
+                 _("Edit region %(name)s", name=region_name(region)) if region_id else _("New region"),
                  lambda r: url_for("registry.regions"))
 
 
@@ -139,7 +162,7 @@ def organisation_edit(org_id: int | None = None):
     form = forms.OrganisationForm(obj=org)
     form.region_id.choices = _region_choices()
     return _edit(form, org, services.save_organisation,
-                 f"Edit organisation {org.name}" if org_id else "New organisation",
+                 _("Edit organisation %(name)s", name=org.name) if org_id else _("New organisation"),
                  lambda o: url_for("registry.organisations"))
 
 
@@ -198,11 +221,12 @@ def provider_edit(provider_id: int | None = None):
     provider = _get(Provider, provider_id) if provider_id else Provider()
     form = forms.ProviderForm(obj=provider)
     form.region_id.choices = _region_choices()
-    orgs = db.session.execute(select(Organisation.id, Organisation.name, Region.name)
+    orgs = db.session.execute(select(Organisation.id, Organisation.name, Region)
                               .join(Region).order_by(Region.name, Organisation.name)).all()
-    form.organisation_id.choices = forms.options([("", "None")] + [(o, f"{n} ({r})") for o, n, r in orgs])
+    form.organisation_id.choices = forms.options(
+        [("", _("None"))] + [(o, f"{n} ({region_name(r)})") for o, n, r in orgs])
     return _edit(form, provider, services.save_provider,
-                 f"Edit provider {provider.code}" if provider_id else "New provider",
+                 _("Edit provider %(code)s", code=provider.code) if provider_id else _("New provider"),
                  lambda p: url_for("registry.provider_view", provider_id=p.id))
 
 
@@ -236,10 +260,10 @@ def session_view(session_id: int):
             services.add_attendance(session, form.provider_code.data, form.hours_attended.data)
         except RegistryError as exc:
             db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            show_error(form, exc)
         else:
             db.session.commit()
-            flash("Attendance recorded.", "success")
+            flash(_("Attendance recorded."), "success")
             return redirect(url_for("registry.session_view", session_id=session.id))
     rows = db.session.execute(
         select(TrainingAttendance, Provider)
@@ -258,7 +282,7 @@ def session_attendance_delete(session_id: int, row_id: int):
         abort(400)
     services.remove_attendance(row)
     db.session.commit()
-    flash("Attendance removed.", "success")
+    flash(_("Attendance removed."), "success")
     return redirect(url_for("registry.session_view", session_id=session_id))
 
 
@@ -272,7 +296,8 @@ def session_edit(session_id: int | None = None):
     if request.method == "GET" and session_id:
         form.modules.data = session.module_list
     return _edit(form, session, services.save_session,
-                 f"Edit training session {session.code}" if session_id else "New training session",
+                 _("Edit training session %(code)s", code=session.code) if session_id
+                 else _("New training session"),
                  lambda s: url_for("registry.session_view", session_id=s.id))
 
 
@@ -295,8 +320,28 @@ def persons():
             stmt = stmt.where(column == value)
     page = _paginate(stmt)
     return render_template("monitor/registry/persons.html", page=page, regions=_regions(),
-                           genders=[(g, g) for g in forms.GENDERS],
-                           exploits=[(t, t) for t in forms.EXPLOIT_TYPES])
+                           genders=GENDER_LABELS.items(), exploits=EXPLOIT_TYPE_LABELS.items())
+
+
+def _person_invitations(person_id: int) -> list[PersonInvitation]:
+    """The person's invitations, each with its survey version and response, in one query.
+
+    An invitation whose window closed unanswered shows as expired, as the fieldwork pages would
+    mark it, without writing on a page view.
+    """
+    today = fieldwork.current_date()
+    rows = db.session.execute(
+        select(Invitation.wave, Invitation.due_on, Invitation.closes_on, Invitation.status,
+               Survey.title, SurveyVersion.number, Response.id, Response.submitted_at)
+        .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
+        .join(Survey, Survey.id == SurveyVersion.survey_id)
+        .outerjoin(Response, Response.invitation_id == Invitation.id)
+        .where(Invitation.person_id == person_id)
+        .order_by(Invitation.due_on, Invitation.wave, Invitation.id)).all()
+    return [PersonInvitation(wave, title, number, due_on,
+                             "expired" if status in LIVE_STATUSES and closes_on < today else status,
+                             response_id, programme_date(submitted_at) if submitted_at else None)
+            for wave, due_on, closes_on, status, title, number, response_id, submitted_at in rows]
 
 
 @bp.route("/persons/<int:person_id>")
@@ -308,10 +353,11 @@ def person_view(person_id: int):
         .join(Provider, Provider.id == AssistanceEpisode.provider_id)
         .where(AssistanceEpisode.person_id == person.id)
         .order_by(AssistanceEpisode.started_on)).all()
+    invitations = _person_invitations(person.id)
     exposure = exposure_for(person.id, date.today())
     page = render_template("monitor/registry/person.html", person=person, episodes=episodes,
                            exposure=exposure, contact_form=forms.ContactForm(obj=person.contact),
-                           erase_form=forms.ConfirmForm(), services=SERVICES,
+                           erase_form=forms.ConfirmForm(), services=SERVICES, invitations=invitations,
                            professions=PROFESSIONS, modules=MODULES)
     if person.contact is not None:  # the page shows them, in the contact form
         services.record_contact_viewed(person)
@@ -328,7 +374,7 @@ def person_contact(person_id: int):
         services.save_contact(person, {"phone": form.phone.data, "email": form.email.data,
                                        "note": form.note.data})
         db.session.commit()
-        flash("Contact details saved.", "success")
+        flash(_("Contact details saved."), "success")
     else:
         for field in form:
             for error in field.errors:
@@ -344,7 +390,7 @@ def person_contact_erase(person_id: int):
         abort(400)
     services.erase_contact(person)
     db.session.commit()
-    flash("Contact details erased.", "success")
+    flash(_("Contact details erased."), "success")
     return redirect(url_for("registry.person_view", person_id=person.id))
 
 
@@ -356,7 +402,8 @@ def person_edit(person_id: int | None = None):
     form = forms.PersonForm(obj=person)
     form.region_id.choices = _region_choices()
     return _edit(form, person, services.save_person,
-                 f"Edit assisted person {person.code}" if person_id else "New assisted person",
+                 _("Edit assisted person %(code)s", code=person.code) if person_id
+                 else _("New assisted person"),
                  lambda p: url_for("registry.person_view", person_id=p.id))
 
 
@@ -365,7 +412,7 @@ def person_edit(person_id: int | None = None):
 @bp.route("/episodes")
 @allow(*REGISTRY)
 def episodes():
-    stmt = (select(AssistanceEpisode, AssistedPerson.code, Provider.code, Region.name)
+    stmt = (select(AssistanceEpisode, AssistedPerson.code, Provider.code, Region)
             .join(AssistedPerson, AssistedPerson.id == AssistanceEpisode.person_id)
             .join(Provider, Provider.id == AssistanceEpisode.provider_id)
             .join(Region, Region.id == AssistedPerson.region_id)
@@ -397,5 +444,5 @@ def episode_edit(episode_id: int | None = None):
             form.person_code.data = request.args.get("person", "")
             form.provider_code.data = request.args.get("provider", "")
     return _edit(form, episode, services.save_episode,
-                 "Edit assistance episode" if episode_id else "New assistance episode",
+                 _("Edit assistance episode") if episode_id else _("New assistance episode"),
                  lambda e: url_for("registry.person_view", person_id=e.person_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
@@ -29,24 +30,24 @@ TEMPLATE = "monitor/registry/imports.html"
 
 class ImportForm(FlaskForm):
     kind = SelectField(
-        "What the file holds",
+        _l("What the file holds"),
         choices=options((name, kind.title) for name, kind in IMPORT_KINDS.items()),
         validators=[DataRequired()],
     )
     file = FileField(
-        "File",
-        description="A CSV file (UTF-8, comma or semicolon separated) or an Excel workbook "
-        "(.xlsx, first sheet). Row 1 holds the column names.",
-        validators=[FileRequired("Choose a file to import.")],
+        _l("File"),
+        description=_l("A CSV file (UTF-8, comma or semicolon separated) or an Excel workbook "
+                       "(.xlsx, first sheet). Row 1 holds the column names."),
+        validators=[FileRequired(_l("Choose a file to import."))],
         render_kw={"accept": ".csv,.xlsx,text/csv,"
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     )
-    submit = SubmitField("Import")
+    submit = SubmitField(_l("Import"))
 
 
 def _page(form: ImportForm, rejected: ImportRejected | None = None, filename: str = "",
           status: int = 200):
-    regions = db.session.execute(select(Region.code, Region.name).order_by(Region.code)).all()
+    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
     return render_template(TEMPLATE, form=form, kinds=IMPORT_KINDS, rejected=rejected,
                            filename=filename, regions=regions, max_errors=MAX_ERRORS), status
 
@@ -73,9 +74,10 @@ def import_upload():
         result = import_table(kind, filename, upload.read())
     except ImportRejected as rejected:
         db.session.rollback()
-        # A file refused as a whole (a zip bomb, a wrong format) keeps its reason in the log;
-        # row problems are not copied there, as they quote the file's values.
-        whole_file = [e.reason for e in rejected.errors if e.row is None and e.column is None]
+        # A file refused as a whole (a zip bomb, a wrong format) keeps its reason in the log, in
+        # English; row problems are not copied there, as they quote the file's values.
+        whole_file = [e.logged for e in rejected.errors
+                      if e.row is None and e.column is None and e.logged]
         audit.record("import_rejected", kind, filename=shown(filename) or None,
                      problems=rejected.total,
                      **({"reason": whole_file[0]} if rejected.total == 1 and whole_file else {}))

@@ -8,7 +8,8 @@ calculation and reverse coding, its page, its choice list and that list's option
 removed, relabelled, rescored, reordered), its matrix rows. Keys are what stay the same across
 versions, so everything is matched by key.
 
-Pure functions on the schema: no database, no request.
+Pure functions on the schema: no database, no request. What changed is named in the language
+of the page that asks (English outside a request).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from surveys.designer.forms import TYPE_LABELS
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from surveys.designer.forms import AUDIENCES, TYPE_LABELS
 from surveys.schema import (
     LANGUAGES,
     ChoiceList,
@@ -134,34 +138,35 @@ def _shown(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, QuestionType):
-        return TYPE_LABELS.get(value, value.value)
+        return str(TYPE_LABELS.get(value, value.value))
     return str(value)
 
 
 def _section_changes(old: Section, new: Section) -> Iterator[Change]:
-    yield from _texts("title", old.title, new.title)
-    yield from _value("shown only if", old.relevant, new.relevant)
+    yield from _texts(_("title"), old.title, new.title)
+    yield from _value(_("shown only if"), old.relevant, new.relevant)
 
 
 def _question_changes(old_survey: Survey, old_section: Section, old: Question,
                       new_survey: Survey, new_section: Section, new: Question) -> Iterator[Change]:
-    yield from _value("type", QuestionType(old.type), QuestionType(new.type))
-    yield from _value("page", old_section.key, new_section.key)
-    yield from _texts("label", old.label, new.label)
-    yield from _texts("hint", old.hint, new.hint)
-    yield from _value("required", old.required, new.required)
-    yield from _value("shown only if", old.relevant, new.relevant)
-    yield from _value("accepted only if", old.constraint, new.constraint)
-    yield from _texts("message when refused", old.constraint_message, new.constraint_message)
-    yield from _value("smallest answer", old.minimum, new.minimum)
-    yield from _value("largest answer", old.maximum, new.maximum)
-    yield from _value("calculation", old.calculation, new.calculation)
-    yield from _value("reverse-coded", old.reverse, new.reverse)
-    yield from _value("choice list", old.choices, new.choices)
+    yield from _value(_("type"), QuestionType(old.type), QuestionType(new.type))
+    yield from _value(_("page"), old_section.key, new_section.key)
+    yield from _texts(_("label"), old.label, new.label)
+    yield from _texts(_("hint"), old.hint, new.hint)
+    yield from _value(_("required"), old.required, new.required)
+    yield from _value(_("shown only if"), old.relevant, new.relevant)
+    yield from _value(_("accepted only if"), old.constraint, new.constraint)
+    yield from _texts(_("message when refused"), old.constraint_message,
+                      new.constraint_message)
+    yield from _value(_("smallest answer"), old.minimum, new.minimum)
+    yield from _value(_("largest answer"), old.maximum, new.maximum)
+    yield from _value(_("calculation"), old.calculation, new.calculation)
+    yield from _value(_("reverse-coded"), old.reverse, new.reverse)
+    yield from _value(_("choice list"), old.choices, new.choices)
     yield from _options(old_survey.choice_list(old), new_survey.choice_list(new))
     yield from _rows(old, new)
 
@@ -172,18 +177,22 @@ def _options(old: ChoiceList | None, new: ChoiceList | None) -> Iterator[Change]
     after = {c.value: c for c in new.choices} if new else {}
     for value, choice in after.items():
         if value not in before:
-            yield Change(f"option '{value}'", None, _any_text(choice.label) or value)
+            yield Change(_("option '%(value)s'", value=value), None,
+                         _any_text(choice.label) or value)
     for value, choice in before.items():
         if value not in after:
-            yield Change(f"option '{value}'", _any_text(choice.label) or value, None)
+            yield Change(_("option '%(value)s'", value=value), _any_text(choice.label) or value,
+                         None)
     for value, choice in after.items():
         if value in before:
-            yield from _texts(f"option '{value}'", before[value].label, choice.label)
-            yield from _value(f"option '{value}', score", before[value].score, choice.score)
+            yield from _texts(_("option '%(value)s'", value=value), before[value].label,
+                              choice.label)
+            yield from _value(_("option '%(value)s', score", value=value), before[value].score,
+                              choice.score)
     kept_before = [v for v in before if v in after]
     kept_after = [v for v in after if v in before]
     if kept_before != kept_after:
-        yield Change("order of options", ", ".join(kept_before), ", ".join(kept_after))
+        yield Change(_("order of options"), ", ".join(kept_before), ", ".join(kept_after))
 
 
 def _rows(old: Question, new: Question) -> Iterator[Change]:
@@ -192,43 +201,53 @@ def _rows(old: Question, new: Question) -> Iterator[Change]:
     after = {item.key: item for item in new.items}
     for key, item in after.items():
         if key not in before:
-            yield Change(f"row '{key}'", None, _any_text(item.label) or key)
+            yield Change(_("row '%(key)s'", key=key), None, _any_text(item.label) or key)
     for key, item in before.items():
         if key not in after:
-            yield Change(f"row '{key}'", _any_text(item.label) or key, None)
+            yield Change(_("row '%(key)s'", key=key), _any_text(item.label) or key, None)
     for key, item in after.items():
         if key in before:
-            yield from _texts(f"row '{key}'", before[key].label, item.label)
-            yield from _value(f"row '{key}', reverse-coded", before[key].reverse, item.reverse)
-            yield from _value(f"row '{key}', required", before[key].required, item.required)
+            yield from _texts(_("row '%(key)s'", key=key), before[key].label, item.label)
+            yield from _value(_("row '%(key)s', reverse-coded", key=key), before[key].reverse,
+                              item.reverse)
+            yield from _value(_("row '%(key)s', required", key=key), before[key].required,
+                              item.required)
 
 
 def _settings_changes(old: Survey, new: Survey) -> Iterator[Change]:
-    yield from _texts("survey title", old.title, new.title)
-    yield from _texts("description", old.description, new.description)
-    yield from _value("who answers it", old.audience.value, new.audience.value)
-    yield from _value("languages", ", ".join(old.languages), ", ".join(new.languages))
-    yield from _value("default language", old.default_language, new.default_language)
-    yield from _value("fallback to the default language", old.allow_fallback,
+    yield from _texts(_("survey title"), old.title, new.title)
+    yield from _texts(_("description"), old.description, new.description)
+    yield from _value(_("who answers it"), str(AUDIENCES.get(old.audience.value,
+                                                             old.audience.value)),
+                      str(AUDIENCES.get(new.audience.value, new.audience.value)))
+    yield from _value(_("languages"), ", ".join(old.languages), ", ".join(new.languages))
+    yield from _value(_("default language"), old.default_language, new.default_language)
+    yield from _value(_("fallback to the default language"), old.allow_fallback,
                       new.allow_fallback)
     before = {s.key: s for s in old.scores}
     after = {s.key: s for s in new.scores}
     for key in [*after, *(k for k in before if k not in after)]:
         if before.get(key) != after.get(key):
-            yield Change(f"score '{key}'", _score(before.get(key)), _score(after.get(key)))
+            yield Change(_("score '%(key)s'", key=key), _score(before.get(key)),
+                         _score(after.get(key)))
 
 
 def _score(score: Score | None) -> str | None:
     """A score's rule in a line, e.g. ``mean of a, b, c, x 25, at least 2 items``."""
     if score is None:
         return None
-    parts = [f"{score.method.value} of {', '.join(score.items)}"]
+    items = ", ".join(score.items)
+    if score.method.value == "mean":
+        parts = [_("mean of %(items)s", items=items)]
+    else:
+        parts = [_("sum of %(items)s", items=items)]
     if score.multiplier != 1:
         parts.append(f"x {_shown(score.multiplier)}")
     if score.offset:
         parts.append(f"+ {_shown(score.offset)}")
     if score.min_items is not None:
-        parts.append(f"at least {score.min_items} items")
+        parts.append(ngettext("at least %(num)d item", "at least %(num)d items",
+                              score.min_items))
     return ", ".join(parts)
 
 

@@ -9,6 +9,8 @@ Renaming a key (a question, a matrix row) rewrites every ``${old}`` reference in
 expressions (section and question relevance, constraints, calculations) and in its scores, so
 a rename never leaves a dangling reference. Deleting something that other expressions refer to
 is refused, naming the places that refer to it.
+
+Messages are in the language of the page that asks (Flask-Babel; English outside a request).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from surveys.expressions import ExpressionError, Options, check, parse
 from surveys.expressions.tree import Ref, walk
@@ -35,7 +40,7 @@ from surveys.schema import (
     Survey,
     Text,
 )
-from surveys.validation import answer_options, question_options
+from surveys.validation import answer_options, place_name, question_options
 
 
 @dataclass(frozen=True)
@@ -68,12 +73,30 @@ class NotInSurvey(EditError, LookupError):
 
 #: NaN and Infinity are refused as limits and scores: they mean nothing there, and strict JSON
 #: (what a published definition is stored as) cannot hold them.
-NOT_FINITE = "Enter a number (NaN and Infinity are not numbers here)."
+NOT_FINITE = _l("Enter a number (NaN and Infinity are not numbers here).")
 
 
 # --- keys ------------------------------------------------------------------------------------
 
-KEY_RULE = "A key starts with a letter or _ and holds only letters, digits and _ (at most 64)."
+KEY_RULE = _l("A key starts with a letter or _ and holds only letters, digits and _ (at most "
+              "64).")
+#: What ``check_key`` says, by what the key names: (not valid, reserved, already used).
+_KEY_MESSAGES = {
+    "key": (_l("%(key)s is not a valid key."), _l("%(key)s is reserved; choose another key."),
+            _l("The key %(key)s is already used in this survey; keys must be unique.")),
+    "section key": (
+        _l("%(key)s is not a valid section key."),
+        _l("%(key)s is reserved; choose another section key."),
+        _l("The section key %(key)s is already used in this survey; keys must be unique.")),
+    "row key": (
+        _l("%(key)s is not a valid row key."),
+        _l("%(key)s is reserved; choose another row key."),
+        _l("The row key %(key)s is already used in this survey; keys must be unique.")),
+    "list name": (
+        _l("%(key)s is not a valid list name."),
+        _l("%(key)s is reserved; choose another list name."),
+        _l("The list name %(key)s is already used in this survey; keys must be unique.")),
+}
 
 
 def answer_keys(survey: Survey) -> set[str]:
@@ -90,13 +113,13 @@ def check_key(key: str, taken: Iterable[str], what: str = "key", field: str = "k
     Raises:
         EditError: naming ``field``.
     """
+    invalid, reserved, used = _KEY_MESSAGES[what]
     if not KEY_PATTERN.match(key or ""):
-        raise EditError(f"{KEY_RULE} {key!r} is not a valid {what}.", field)
+        raise EditError(f"{KEY_RULE} {invalid % {'key': repr(key)}}", field)
     if key in RESERVED_KEYS:
-        raise EditError(f"{key!r} is reserved; choose another {what}.", field)
+        raise EditError(reserved % {"key": repr(key)}, field)
     if key in set(taken):
-        raise EditError(f"The {what} {key!r} is already used in this survey; keys must be unique.",
-                        field)
+        raise EditError(used % {"key": repr(key)}, field)
 
 
 def next_key(taken: Iterable[str], prefix: str = "q") -> str:
@@ -115,7 +138,7 @@ def find_section(survey: Survey, key: str) -> Section:
     for section in survey.sections:
         if section.key == key:
             return section
-    raise NotInSurvey(f"There is no section {key!r} in this survey.")
+    raise NotInSurvey(_("There is no section %(key)s in this survey.", key=repr(key)))
 
 
 def find_question(survey: Survey, key: str) -> tuple[Section, Question]:
@@ -124,7 +147,7 @@ def find_question(survey: Survey, key: str) -> tuple[Section, Question]:
         for question in section.questions:
             if question.key == key:
                 return section, question
-    raise NotInSurvey(f"There is no question {key!r} in this survey.")
+    raise NotInSurvey(_("There is no question %(key)s in this survey.", key=repr(key)))
 
 
 def find_list(survey: Survey, name: str) -> ChoiceList:
@@ -132,7 +155,8 @@ def find_list(survey: Survey, name: str) -> ChoiceList:
     try:
         return survey.choice_lists[name]
     except KeyError:
-        raise NotInSurvey(f"There is no choice list {name!r} in this survey.") from None
+        raise NotInSurvey(_("There is no choice list %(name)s in this survey.",
+                            name=repr(name))) from None
 
 
 def owner_of(survey: Survey, answer_key: str) -> Question | None:
@@ -147,7 +171,8 @@ def owner_of(survey: Survey, answer_key: str) -> Question | None:
 
 @dataclass(frozen=True)
 class Place:
-    """Where an expression sits: ``what`` for people, ``attr`` the attribute on ``owner``."""
+    """Where an expression sits: ``what`` names it as validation does (``"question 'age',
+    relevant"``; ``place_name`` says it for people), ``attr`` the attribute on ``owner``."""
 
     what: str
     owner: Section | Question
@@ -185,7 +210,7 @@ def rewrite_references(text: str, renames: dict[str, str]) -> str:
 
 def referring_places(survey: Survey, keys: set[str], *, outside: Iterable[str] = ()) -> list[str]:
     """The places (expressions, scores) that refer to any of ``keys``, except in the questions
-    and sections named in ``outside`` (what is being deleted along with them)."""
+    and sections named in ``outside`` (what is being deleted along with them), for people."""
     skip = set(outside)
     found = []
     for place in expression_places(survey):
@@ -193,10 +218,10 @@ def referring_places(survey: Survey, keys: set[str], *, outside: Iterable[str] =
         if owner_key in skip:
             continue
         if keys & {key for _, key in _refs(getattr(place.owner, place.attr))}:
-            found.append(place.what)
+            found.append(place_name(place.what))
     for score in survey.scores:
         if keys & set(score.items):
-            found.append(f"score '{score.key}'")
+            found.append(place_name(f"score '{score.key}'"))
     return found
 
 
@@ -299,8 +324,8 @@ def delete_section(survey: Survey, key: str) -> Section:
         q.key for q in section.questions}
     places = referring_places(survey, keys, outside=[q.key for q in section.questions])
     if places:
-        raise EditError(f"The section's questions are used by {', '.join(places)}; change "
-                        "those first.")
+        raise EditError(_("The section's questions are used by %(places)s; change those first.",
+                          places=", ".join(places)))
     survey.sections.remove(section)
     return section
 
@@ -358,7 +383,8 @@ def delete_question(survey: Survey, key: str) -> Question:
     keys = {question.key, *question.answer_keys()}
     places = referring_places(survey, keys, outside=[question.key])
     if places:
-        raise EditError(f"{key!r} is used by {', '.join(places)}; change those first.")
+        raise EditError(_("%(key)s is used by %(places)s; change those first.", key=repr(key),
+                          places=", ".join(places)))
     section.questions.remove(question)
     return question
 
@@ -370,7 +396,7 @@ def rename_question(survey: Survey, old: str, new: str) -> None:
         NotInSurvey: no such question.
         EditError: the new key is malformed, reserved or taken.
     """
-    _, question = find_question(survey, old)
+    question = find_question(survey, old)[1]
     if new == old:
         return
     check_key(new, answer_keys(survey) - {old})
@@ -423,7 +449,7 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
             an unknown question or compares one with a value its options do not have (with
             its position), a missing choice list, a bad range (NaN or Infinity included).
     """
-    _, question = find_question(survey, key)
+    question = find_question(survey, key)[1]
     qtype = QuestionType(edit.type)
     problems: list[FieldProblem] = []
     others = answer_keys(survey) - {question.key} - {i.key for i in question.items}
@@ -440,7 +466,7 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
             row_key = (row.key or "").strip()
             if not row_key and not any((v or "").strip() for v in row.label.values()):
                 if row.original:
-                    problems.append(FieldProblem("Give the row a key (or remove the row).",
+                    problems.append(FieldProblem(_("Give the row a key (or remove the row)."),
                                                  f"rows-{index}-key"))
                 continue
             if not row_key:
@@ -458,8 +484,9 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
     if gone:
         places = referring_places(survey, gone)
         if places:
-            problems.append(FieldProblem(f"The rows {', '.join(sorted(gone))} are used by "
-                                         f"{', '.join(places)}; change those first.", "rows"))
+            problems.append(FieldProblem(_("The rows %(keys)s are used by %(places)s; change "
+                                           "those first.", keys=", ".join(sorted(gone)),
+                                           places=", ".join(places)), "rows"))
 
     # Expressions are checked against the keys as they will be after the edit.
     keys_after = (others | {new_key} | {row.key for row in rows}) - {s.key for s in survey.scores}
@@ -485,9 +512,10 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
             if problem:
                 problems.append(problem)
             elif name == "relevant" and new_key in _ref_keys(text):
-                problems.append(FieldProblem("A question cannot depend on itself.", name))
+                problems.append(FieldProblem(_("A question cannot depend on itself."), name))
     if qtype == QuestionType.calculate and not calculation:
-        problems.append(FieldProblem("A calculated value needs a calculation.", "calculation"))
+        problems.append(FieldProblem(_("A calculated value needs a calculation."),
+                                     "calculation"))
 
     choices = None
     new_list = (edit.new_list or "").strip() or None
@@ -501,19 +529,20 @@ def update_question(survey: Survey, key: str, edit: QuestionEdit) -> Question:
         else:
             choices = (edit.choices or "").strip() or None
             if choices and choices not in survey.choice_lists:
-                problems.append(FieldProblem(f"There is no choice list {choices!r}.", "choices"))
+                problems.append(FieldProblem(_("There is no choice list %(name)s.",
+                                               name=repr(choices)), "choices"))
     minimum = edit.minimum if qtype in NUMERIC else None
     maximum = edit.maximum if qtype in NUMERIC else None
     if minimum is not None and maximum is not None and minimum > maximum:
-        problems.append(FieldProblem("The minimum is larger than the maximum.", "minimum"))
+        problems.append(FieldProblem(_("The minimum is larger than the maximum."), "minimum"))
     for name, value in (("minimum", minimum), ("maximum", maximum)):
         if value is None:
             continue
         if not math.isfinite(value):
-            problems.append(FieldProblem(NOT_FINITE, name))
+            problems.append(FieldProblem(str(NOT_FINITE), name))
         elif qtype == QuestionType.integer and value != int(value):
-            problems.append(FieldProblem("A whole-number question needs a whole-number "
-                                         "limit.", name))
+            problems.append(FieldProblem(_("A whole-number question needs a whole-number "
+                                           "limit."), name))
     if problems:
         raise EditError(problems)
 
@@ -608,15 +637,15 @@ def update_choice_list(survey: Survey, name: str, new_name: str,
         if not row.value:
             row.value = next(numbers)
         if any(ch.isspace() for ch in row.value):
-            problems.append(FieldProblem("A value cannot hold spaces (answers to a "
-                                         "multiple choice are stored space-separated).",
+            problems.append(FieldProblem(_("A value cannot hold spaces (answers to a "
+                                           "multiple choice are stored space-separated)."),
                                          f"rows-{index}-value"))
         elif row.value in seen:
-            problems.append(FieldProblem(f"The value {row.value!r} is used twice in this list.",
-                                         f"rows-{index}-value"))
+            problems.append(FieldProblem(_("The value %(value)s is used twice in this list.",
+                                           value=repr(row.value)), f"rows-{index}-value"))
         seen.add(row.value)
         if row.score is not None and not math.isfinite(row.score):
-            problems.append(FieldProblem(NOT_FINITE, f"rows-{index}-score"))
+            problems.append(FieldProblem(str(NOT_FINITE), f"rows-{index}-score"))
     if problems:
         raise EditError(problems)
     choice_list.choices = [Choice(row.value, row.label, row.score) for _, row in kept]
@@ -635,8 +664,8 @@ def delete_choice_list(survey: Survey, name: str) -> ChoiceList:
     choice_list = find_list(survey, name)
     users = [q.key for q in survey.questions() if q.choices == name]
     if users:
-        raise EditError(f"The list {name!r} is used by {', '.join(users)}; choose another "
-                        "list there first.")
+        raise EditError(_("The list %(name)s is used by %(keys)s; choose another list there "
+                          "first.", name=repr(name), keys=", ".join(users)))
     del survey.choice_lists[name]
     return choice_list
 
@@ -658,12 +687,12 @@ def update_settings(survey: Survey, *, title: Text, description: Text, audience:
     problems = []
     languages = [lang for lang in LANGUAGES if lang in languages]
     if not languages:
-        problems.append(FieldProblem("Choose at least one language.", "languages"))
+        problems.append(FieldProblem(_("Choose at least one language."), "languages"))
     elif default_language not in languages:
-        problems.append(FieldProblem("The default language must be one of the survey's "
-                                     "languages.", "default_language"))
+        problems.append(FieldProblem(_("The default language must be one of the survey's "
+                                       "languages."), "default_language"))
     if not any(v.strip() for v in title.values()):
-        problems.append(FieldProblem("Give the survey a title in at least one language.",
+        problems.append(FieldProblem(_("Give the survey a title in at least one language."),
                                      f"title_{default_language}"))
     if problems:
         raise EditError(problems)
@@ -681,7 +710,8 @@ def update_settings(survey: Survey, *, title: Text, description: Text, audience:
 @dataclass(frozen=True)
 class TextSlot:
     """One translatable text of a survey: ``path`` identifies it, ``text`` is the live dict in
-    the schema (so setting it changes the survey), ``needed`` says the respondent sees it."""
+    the schema (so setting it changes the survey), ``needed`` says the respondent sees it;
+    ``group`` and ``what`` name it for people, in the page's language."""
 
     path: str
     group: str
@@ -693,34 +723,40 @@ class TextSlot:
 def text_slots(survey: Survey) -> list[TextSlot]:
     """Every text of the survey in form order: title, description, sections, questions (label,
     hint, constraint message, matrix rows), choice lists, scores."""
-    slots = [TextSlot("title", "Survey", "Title", survey.title, True),
-             TextSlot("description", "Survey", "Description", survey.description, False)]
+    survey_group = _("Survey")
+    slots = [TextSlot("title", survey_group, _("Title"), survey.title, True),
+             TextSlot("description", survey_group, _("Description"), survey.description,
+                      False)]
     for section in survey.sections:
-        group = f"Section {section.key}"
-        slots.append(TextSlot(f"section.{section.key}.title", group, "Section title",
+        group = _("Section %(key)s", key=section.key)
+        slots.append(TextSlot(f"section.{section.key}.title", group, _("Section title"),
                               section.title, True))
         for q in section.questions:
             if q.type == QuestionType.calculate:
-                slots.append(TextSlot(f"q.{q.key}.label", group, f"{q.key}: label (not shown)",
-                                      q.label, False))
+                slots.append(TextSlot(f"q.{q.key}.label", group,
+                                      _("%(key)s: label (not shown)", key=q.key), q.label,
+                                      False))
                 continue
-            slots.append(TextSlot(f"q.{q.key}.label", group, f"{q.key}: label", q.label,
-                                  q.type != QuestionType.matrix))
-            slots.append(TextSlot(f"q.{q.key}.hint", group, f"{q.key}: hint", q.hint, False))
+            slots.append(TextSlot(f"q.{q.key}.label", group, _("%(key)s: label", key=q.key),
+                                  q.label, q.type != QuestionType.matrix))
+            slots.append(TextSlot(f"q.{q.key}.hint", group, _("%(key)s: hint", key=q.key),
+                                  q.hint, False))
             if q.constraint:
                 slots.append(TextSlot(f"q.{q.key}.constraint_message", group,
-                                      f"{q.key}: constraint message", q.constraint_message,
-                                      False))
+                                      _("%(key)s: constraint message", key=q.key),
+                                      q.constraint_message, False))
             for item in q.items:
                 slots.append(TextSlot(f"q.{q.key}.row.{item.key}", group,
-                                      f"{q.key}: row {item.key}", item.label, True))
+                                      _("%(key)s: row %(row)s", key=q.key, row=item.key),
+                                      item.label, True))
     for name, choice_list in survey.choice_lists.items():
         for index, choice in enumerate(choice_list.choices):
-            slots.append(TextSlot(f"list.{name}.{index}", f"Choice list {name}",
-                                  f"option {choice.value}", choice.label, True))
+            slots.append(TextSlot(f"list.{name}.{index}", _("Choice list %(name)s", name=name),
+                                  _("option %(value)s", value=choice.value), choice.label,
+                                  True))
     for score in survey.scores:
-        slots.append(TextSlot(f"score.{score.key}", "Scores", f"{score.key}: label",
-                              score.label, False))
+        slots.append(TextSlot(f"score.{score.key}", _("Scores"),
+                              _("%(key)s: label", key=score.key), score.label, False))
     return slots
 
 
@@ -733,8 +769,8 @@ def apply_texts(survey: Survey, texts: dict[str, Text]) -> int:
     slots = {slot.path: slot for slot in text_slots(survey)}
     unknown = sorted(set(texts) - set(slots))
     if unknown:
-        raise EditError(f"These texts are not in the survey any more: {', '.join(unknown)}. "
-                        "Reload the page.")
+        raise EditError(_("These texts are not in the survey any more: %(paths)s. Reload the "
+                          "page.", paths=", ".join(unknown)))
     changed = 0
     for path, text in texts.items():
         target = slots[path].text

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from monitor.extensions import db
@@ -44,8 +45,8 @@ def edit_draft(version: SurveyVersion, change: Callable[[schema.Survey], T],
     """
     db.session.refresh(version, with_for_update=True)
     if expected_revision and revision(version.definition) != expected_revision:
-        raise StaleDraft("Someone else saved this draft while you were editing it. Your "
-                         "changes were not saved: check the current draft and try again.")
+        raise StaleDraft(_("Someone else saved this draft while you were editing it. Your "
+                           "changes were not saved: check the current draft and try again."))
     # A deep copy: ``version.schema()`` shares its texts with the loaded JSON, and a change made
     # in place there would leave the ORM seeing no difference to write.
     definition = schema.Survey.from_dict(version.definition)
@@ -102,10 +103,10 @@ def publish_draft(survey: Survey, actor_id: int | None,
     """
     draft = versions.draft(survey)
     if draft is None:
-        raise versions.NoDraft("There is no draft to publish.")
+        raise versions.NoDraft(_("There is no draft to publish."))
     db.session.refresh(draft, with_for_update=True)
     if expected_revision and revision(draft.definition) != expected_revision:
-        raise StaleDraft("The draft changed after this page showed its changes, so nothing "
-                         "was published. Check the changes below and confirm again.")
+        raise StaleDraft(_("The draft changed after this page showed its changes, so nothing "
+                           "was published. Check the changes below and confirm again."))
     warnings = versions.publish(draft, actor_id=actor_id)
     return draft, warnings

@@ -7,6 +7,9 @@ reach these pages.
 
 The preview keeps no server state: the answers given so far travel with the page as a signed
 hidden field (``preview-state``), so Next and Back re-render from what was posted.
+
+The pages speak the officer's language (Flask-Babel); the preview draws the survey in the
+language chosen on it, as a respondent would see it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -45,6 +51,22 @@ bp.add_app_template_filter(rendering.paragraphs, "paragraphs")
 
 #: Blank rows offered under the existing ones in the list and matrix editors.
 BLANK_ROWS = 3
+#: What the history page says changed in a question, by the property's name.
+CHANGED_PARTS = {
+    "type": _l("type"), "label": _l("label"), "hint": _l("hint"), "required": _l("required"),
+    "relevant": _l("relevant"), "constraint": _l("constraint"),
+    "constraint_message": _l("constraint message"), "choices": _l("choice list"),
+    "calculation": _l("calculation"), "minimum": _l("minimum"), "maximum": _l("maximum"),
+    "reverse": _l("reverse-coded"), "items": _l("rows"), "page": _l("page"),
+    "options": _l("options"),
+}
+#: The survey settings the history page names, by the property's name.
+SETTING_NAMES = {
+    "title": _l("title"), "audience": _l("who answers it"), "languages": _l("languages"),
+    "default_language": _l("default language"),
+    "allow_fallback": _l("fallback to the default language"),
+    "description": _l("description"), "scores": _l("scores"),
+}
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -61,7 +83,7 @@ def _draft(survey_id: int) -> tuple[Survey, SurveyVersion]:
     survey = _survey(survey_id)
     draft = versions.draft(survey)
     if draft is None:
-        flash("This survey has no draft. Start a new draft to edit it.", "warning")
+        flash(_("This survey has no draft. Start a new draft to edit it."), "warning")
         abort(redirect(url_for("designer.survey", survey_id=survey_id)))
     return survey, draft
 
@@ -193,7 +215,7 @@ def new():
     if form.validate_on_submit():
         survey = services.create_blank(forms.text_of(form, "title"), form.audience.data, _actor())
         db.session.commit()
-        flash("Survey created. Add a section, then questions.", "success")
+        flash(_("Survey created. Add a section, then questions."), "success")
         return redirect(url_for("designer.draft", survey_id=survey.id))
     return render_template("surveys/designer/new.html", form=form, library=forms.LibraryForm(),
                            instruments=INSTRUMENTS.values(), audiences=forms.AUDIENCES)
@@ -210,7 +232,8 @@ def create_from_library():
     except UnknownInstrument:
         abort(404)
     db.session.commit()
-    flash(f"Survey created from the library instrument “{survey.title}”.", "success")
+    flash(_("Survey created from the library instrument “%(title)s”.", title=survey.title),
+          "success")
     return redirect(url_for("designer.survey", survey_id=survey.id))
 
 
@@ -239,7 +262,8 @@ def start_draft(survey_id: int):
         abort(400)
     draft = versions.start_draft(survey, actor_id=_actor())
     db.session.commit()
-    flash(f"Draft version {draft.number} started from the latest published version.", "success")
+    flash(_("Draft version %(number)d started from the latest published version.",
+            number=draft.number), "success")
     return redirect(url_for("designer.draft", survey_id=survey.id))
 
 
@@ -274,21 +298,25 @@ def publish(survey_id: int):
         version, warnings = services.publish_draft(survey, _actor(), form.revision.data)
     except versions.NoDraft:
         db.session.rollback()
-        flash("There is no draft to publish.", "warning")
+        flash(_("There is no draft to publish."), "warning")
         return redirect(url_for("designer.survey", survey_id=survey.id))
     except services.StaleDraft as exc:
         db.session.rollback()
         return _publish_page(survey, draft, form, general=[str(exc)], status=409)
     except SurveyInvalid as exc:
         db.session.rollback()
-        n = len(exc.problems)
         return _publish_page(survey, draft, form, problems=exc.problems, status=422, general=[
-            f"The draft was not published: {n} error{'s' if n != 1 else ''} must be fixed "
-            "first."])
+            ngettext("The draft was not published: %(num)d error must be fixed first.",
+                     "The draft was not published: %(num)d errors must be fixed first.",
+                     len(exc.problems))])
     db.session.commit()
-    message = f"Version {version.number} published."
     if warnings:
-        message += f" It has {len(warnings)} warning(s), listed below."
+        # English keeps "warning(s)", as it always said; uk and ru have their plural forms.
+        message = ngettext("Version %(number)d published. It has %(num)d warning(s), listed "
+                           "below.", "Version %(number)d published. It has %(num)d "
+                           "warning(s), listed below.", len(warnings), number=version.number)
+    else:
+        message = _("Version %(number)d published.", number=version.number)
     flash(message, "success")
     return redirect(url_for("designer.survey", survey_id=survey.id))
 
@@ -333,7 +361,8 @@ def history(survey_id: int):
                     for k in diff.changed],
     }
     return render_template("surveys/designer/history.html", survey=survey, numbers=numbers,
-                           a=a, b=b, diff=diff, rows=rows)
+                           a=a, b=b, diff=diff, rows=rows, part_names=CHANGED_PARTS,
+                           setting_names=SETTING_NAMES)
 
 
 # --- the draft editor ------------------------------------------------------------------------
@@ -358,7 +387,7 @@ def _editor(survey: Survey, draft: SurveyVersion, settings=None, general=None, s
         add_question=forms.AddQuestionForm(formdata=None), confirm=forms.ConfirmForm(),
         move=forms.MoveForm(formdata=None),
         type_labels=forms.TYPE_LABELS, revision=revision, lang=definition.default_language,
-        language_names=LANGUAGE_NAMES), status
+        language_names=LANGUAGE_NAMES, audiences=forms.AUDIENCES), status
 
 
 @bp.route("/<int:survey_id>/draft")
@@ -379,7 +408,7 @@ def settings(survey_id: int):
             languages=form.languages.data or [], default_language=form.default_language.data,
             allow_fallback=form.allow_fallback.data), form, form.revision.data)
         if ok:
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect(url_for("designer.draft", survey_id=survey.id))
         return _editor(survey, draft, form, general, 422)
     return _editor(survey, draft, form, None, 422)
@@ -395,7 +424,7 @@ def section_add(survey_id: int):
     if not ok:
         flash(" ".join(result), "error")
         return redirect(url_for("designer.draft", survey_id=survey.id))
-    flash(f"Section {result.key} added. Give it a title.", "success")
+    flash(_("Section %(key)s added. Give it a title.", key=result.key), "success")
     return redirect(url_for("designer.section_edit", survey_id=survey.id, key=result.key))
 
 
@@ -414,7 +443,7 @@ def section_edit(survey_id: int, key: str):
             s, key, new_key=form.key.data.strip(), title=forms.text_of(form, "title"),
             relevant=form.relevant.data), form, form.revision.data)
         if ok:
-            flash(f"Section {form.key.data.strip()} saved.", "success")
+            flash(_("Section %(key)s saved.", key=form.key.data.strip()), "success")
             return redirect(url_for("designer.draft", survey_id=survey.id,
                                     _anchor=f"s-{form.key.data.strip()}"))
     status = 422 if request.method == "POST" else 200
@@ -447,9 +476,10 @@ def section_delete(survey_id: int, key: str):
     if form.validate_on_submit():
         ok, general = _save(draft, lambda s: editing.delete_section(s, key))
         if ok:
-            flash(f"Section {key} deleted with its questions.", "success")
+            flash(_("Section %(key)s deleted with its questions.", key=key), "success")
             return redirect(url_for("designer.draft", survey_id=survey.id))
-    what = f"section {key} and its {len(section.questions)} question(s)"
+    what = ngettext("section %(key)s and its %(num)d question",
+                    "section %(key)s and its %(num)d questions", len(section.questions), key=key)
     return render_template("surveys/designer/confirm.html", survey=survey, form=form,
                            general=general, what=what,
                            items=[q.key for q in section.questions],
@@ -464,13 +494,14 @@ def question_add(survey_id: int, key: str):
     _found(editing.find_section, draft.schema(), key)
     form = forms.AddQuestionForm()
     if not form.validate_on_submit():
-        flash("Choose the type of the new question.", "error")
+        flash(_("Choose the type of the new question."), "error")
         return redirect(url_for("designer.draft", survey_id=survey.id, _anchor=f"s-{key}"))
     ok, result = _save(draft, lambda s: editing.add_question(s, key, form.type.data))
     if not ok:
         flash(" ".join(result), "error")
         return redirect(url_for("designer.draft", survey_id=survey.id))
-    flash(f"Question {result.key} added: give it a label (and a better key).", "success")
+    flash(_("Question %(key)s added: give it a label (and a better key).", key=result.key),
+          "success")
     return redirect(url_for("designer.question_edit", survey_id=survey.id, key=result.key))
 
 
@@ -523,8 +554,10 @@ def question_edit(survey_id: int, key: str):
     form = _prepare(forms.QuestionForm(
         data=_question_data(definition, question, services.revision(draft.definition))))
     form.choices.choices = forms.options(
-        [("", "— none —")] + [(name, f"{name} ({len(cl.choices)} options)")
-                              for name, cl in definition.choice_lists.items()])
+        [("", _("— none —"))] + [(name, ngettext("%(name)s (%(num)d option)",
+                                                 "%(name)s (%(num)d options)",
+                                                 len(cl.choices), name=name))
+                                 for name, cl in definition.choice_lists.items()])
     general: list[str] = []
     if form.validate_on_submit():
         action, index = forms.row_action(form.action.data)
@@ -533,9 +566,10 @@ def question_edit(survey_id: int, key: str):
                             form.revision.data)
         if ok:
             saved = edit.key
-            flash(f"Question {saved} saved.", "success")
+            flash(_("Question %(key)s saved.", key=saved), "success")
             if edit.new_list and edit.type in WITH_CHOICES:
-                flash(f"Now add the options of the new list {edit.new_list}.", "info")
+                flash(_("Now add the options of the new list %(name)s.", name=edit.new_list),
+                      "info")
                 return redirect(url_for("designer.list_edit", survey_id=survey.id,
                                         name=edit.new_list.strip()))
             if action != "save" or edit.type != question.type:
@@ -579,10 +613,10 @@ def question_delete(survey_id: int, key: str):
     if form.validate_on_submit():
         ok, general = _save(draft, lambda s: editing.delete_question(s, key))
         if ok:
-            flash(f"Question {key} deleted.", "success")
+            flash(_("Question %(key)s deleted.", key=key), "success")
             return redirect(url_for("designer.draft", survey_id=survey.id))
     return render_template("surveys/designer/confirm.html", survey=survey, form=form,
-                           general=general, what=f"question {key}", items=[],
+                           general=general, what=_("question %(key)s", key=key), items=[],
                            back=url_for("designer.question_edit", survey_id=survey.id, key=key)), \
         (422 if general else 200)
 
@@ -599,7 +633,7 @@ def lists(survey_id: int):
         name = form.name.data.strip()
         ok, general = _save(draft, lambda s: editing.add_choice_list(s, name), form)
         if ok:
-            flash(f"List {name} created: add its options.", "success")
+            flash(_("List %(name)s created: add its options.", name=name), "success")
             return redirect(url_for("designer.list_edit", survey_id=survey.id, name=name))
     definition = draft.schema()
     return render_template("surveys/designer/lists.html", survey=survey, draft=draft,
@@ -635,7 +669,7 @@ def list_edit(survey_id: int, name: str):
         ok, general = _save(draft, lambda s: editing.update_choice_list(s, name, new_name, edits),
                             form, form.revision.data)
         if ok:
-            flash(f"List {new_name} saved.", "success")
+            flash(_("List %(name)s saved.", name=new_name), "success")
             if action != "save":
                 return redirect(url_for("designer.list_edit", survey_id=survey.id, name=new_name))
             return redirect(url_for("designer.lists", survey_id=survey.id))
@@ -658,10 +692,10 @@ def list_delete(survey_id: int, name: str):
     if form.validate_on_submit():
         ok, general = _save(draft, lambda s: editing.delete_choice_list(s, name))
         if ok:
-            flash(f"List {name} deleted.", "success")
+            flash(_("List %(name)s deleted.", name=name), "success")
             return redirect(url_for("designer.lists", survey_id=survey.id))
     return render_template("surveys/designer/confirm.html", survey=survey, form=form,
-                           general=general, what=f"choice list {name}", items=[],
+                           general=general, what=_("choice list %(name)s", name=name), items=[],
                            back=url_for("designer.list_edit", survey_id=survey.id, name=name)), \
         (422 if general else 200)
 
@@ -684,7 +718,9 @@ def translations(survey_id: int):
         ok, result = _save(draft, lambda s: editing.apply_texts(s, texts), form,
                            form.revision.data)
         if ok:
-            flash(f"Translations saved ({result} text(s) changed).", "success")
+            # English keeps "text(s)", as it always said; uk and ru have their plural forms.
+            flash(ngettext("Translations saved (%(num)d text(s) changed).",
+                           "Translations saved (%(num)d text(s) changed).", result), "success")
             return redirect(url_for("designer.translations", survey_id=survey.id))
         general = result
     rows = [(i, slot, editing.missing_languages(definition, slot)) for i, slot in enumerate(slots)]

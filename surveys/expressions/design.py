@@ -1,11 +1,14 @@
 """Design-time checks for survey definitions: expressions against the known questions and
-their options, and cycles among calculations."""
+their options, and cycles among calculations. Messages are in the language of the page that
+asks (English outside a request)."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
+
+from flask_babel import gettext as _
 
 from .parser import parse_cached
 from .tree import Binary, Call, Current, Expr, ExpressionError, Ref, String, walk
@@ -53,18 +56,19 @@ def check(text: str, known_keys: Collection[str], *, allow_current: bool, where:
         if isinstance(node, Ref) and node.key not in known:
             position = node.position + 2
             close = difflib.get_close_matches(node.key, list(known), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else None
-            problems.append((position, f"unknown question '{node.key}'", hint))
+            hint = _("did you mean '%(name)s'?", name=close[0]) if close else None
+            problems.append((position, _("unknown question '%(key)s'", key=node.key), hint))
         elif isinstance(node, Current) and not allow_current:
             problems.append(
-                (node.position, "'.' (this question's own answer) is not allowed here", None)
+                (node.position, _("'.' (this question's own answer) is not allowed here"), None)
             )
         elif options and isinstance(node, Binary | Call):
             problems.extend(_option_problems(node, options, current))
     if problems:
         position, message, hint = min(problems, key=lambda problem: problem[0])
         raise ExpressionError(
-            f"{message} at position {position}", position, where=where, hint=hint
+            _("%(problem)s at position %(position)d", problem=message, position=position),
+            position, where=where, hint=hint
         )
     return tree
 
@@ -97,19 +101,23 @@ def _option_problems(node: Binary | Call, options: Mapping[str, Options],
             written = list(_words(literal.value))
         else:
             written = [(0, literal.value)] if literal.value else []
-        owner = f"question '{key}'" if isinstance(answer, Ref) else "this question"
         for offset, value in written:
             if value in allowed.values:
                 continue
             close = difflib.get_close_matches(value, list(allowed.values), n=1)
             if close:
-                hint = f"did you mean '{close[0]}'?"
+                hint = _("did you mean '%(name)s'?", name=close[0])
             else:
                 listed = ", ".join(f"'{v}'" for v in allowed.values[:_LISTED_OPTIONS])
                 more = " ..." if len(allowed.values) > _LISTED_OPTIONS else ""
-                hint = f"the options are {listed}{more}"
+                hint = _("the options are %(options)s", options=listed + more)
             position = literal.position + 1 + offset
-            yield position, f"'{value}' is not an option of {owner}", hint
+            if isinstance(answer, Ref):
+                problem = _("'%(value)s' is not an option of question '%(key)s'", value=value,
+                            key=key)
+            else:
+                problem = _("'%(value)s' is not an option of this question", value=value)
+            yield position, problem, hint
 
 
 def _words(text: str) -> Iterator[tuple[int, str]]:

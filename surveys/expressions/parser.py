@@ -1,4 +1,6 @@
-"""Tokenizer and parser: expression text -> tree, with plain-English errors and positions.
+"""Tokenizer and parser: expression text -> tree, with plain errors and positions.
+
+Errors are in the language of the page that asks (the designer's; English outside a request).
 
 Binary operators are parsed with an operator stack (no recursion per operator), so only
 parentheses and function calls nest Python calls; both are limited (:data:`MAX_NESTING`), as
@@ -11,6 +13,10 @@ from __future__ import annotations
 import functools
 import math
 import re
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .safe_regex import pattern_problem
 from .tree import (
@@ -46,20 +52,22 @@ _TOKEN_RE = re.compile(
     r"|(?P<op>!=|<=|>=|[=<>+\-*(),.])"
 )
 _KEYWORD_OPERATORS = frozenset({"and", "or", "div", "mod"})
+_REFER = _l("refer to a question with ${name}")
+_STRAIGHT_QUOTES = _l("use straight quotes ' or \"")
 _CHARACTER_HINTS = {
-    "/": "divide with 'div'; refer to a question with ${name}",
-    "&": "use 'and'",
-    "|": "use 'or'",
-    "!": "write '!=' for 'not equal' or not(...) for negation",
-    "[": "refer to a question with ${name}",
-    "]": "refer to a question with ${name}",
-    "@": "refer to a question with ${name}",
-    "\u2018": "use straight quotes ' or \"",
-    "\u2019": "use straight quotes ' or \"",
-    "\u201c": "use straight quotes ' or \"",
-    "\u201d": "use straight quotes ' or \"",
-    "\u00ab": "use straight quotes ' or \"",
-    "\u00bb": "use straight quotes ' or \"",
+    "/": _l("divide with 'div'; refer to a question with ${name}"),
+    "&": _l("use 'and'"),
+    "|": _l("use 'or'"),
+    "!": _l("write '!=' for 'not equal' or not(...) for negation"),
+    "[": _REFER,
+    "]": _REFER,
+    "@": _REFER,
+    "\u2018": _STRAIGHT_QUOTES,
+    "\u2019": _STRAIGHT_QUOTES,
+    "\u201c": _STRAIGHT_QUOTES,
+    "\u201d": _STRAIGHT_QUOTES,
+    "\u00ab": _STRAIGHT_QUOTES,
+    "\u00bb": _STRAIGHT_QUOTES,
 }
 
 # A token: (kind, source text, position). Kinds: num, str, ref, name, op, end.
@@ -77,14 +85,14 @@ def parse(text: str) -> Expr:
     if not isinstance(text, str):
         raise TypeError(f"expected expression text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise _error(f"the expression is longer than {MAX_LENGTH} characters", 0)
+        raise _error(_("the expression is longer than %(num)d characters", num=MAX_LENGTH), 0)
     parser = _Parser(_tokenize(text))
     if parser.tokens[0][0] == "end":
-        raise _error("expected an expression, found nothing", 0)
+        raise _error(_("expected an expression, found nothing"), 0)
     tree, _depth = parser.expression(0)
     token = parser.tokens[parser.index]
     if token[0] != "end":
-        raise _unexpected(token, "expected an operator such as 'and', 'or', '=' or '+'")
+        raise _unexpected(token, _("expected an operator such as 'and', 'or', '=' or '+'"))
     return tree
 
 
@@ -113,26 +121,31 @@ def _tokenize(text: str) -> list[_Token]:
 def _bad_character(text: str, position: int) -> ExpressionError:
     char = text[position]
     if char in "'\"":
-        return ExpressionError(f"unterminated string starting at position {position}", position)
+        return ExpressionError(_("unterminated string starting at position %(position)d",
+                                 position=position), position)
     if char == "$":
         if not text.startswith("${", position):
-            return _error("'$' not followed by '{'", position, "write a reference as ${name}")
+            return _error(_("'$' not followed by '{'"), position,
+                          _("write a reference as ${name}"))
         close = text.find("}", position + 2)
         if close == -1:
             return ExpressionError(
-                f"unterminated reference starting at position {position}", position,
-                hint="close it with '}'",
+                _("unterminated reference starting at position %(position)d",
+                  position=position), position,
+                hint=_("close it with '}'"),
             )
         name = text[position + 2 : close]
         if not name:
-            return _error("empty reference '${}'", position)
+            return _error(_("empty reference '${}'"), position)
         shown = name if len(name) <= 40 else name[:37] + "..."
         return _error(
-            f"{shown!r} is not a valid question name", position + 2,
-            "names use letters, digits and '_' and do not start with a digit",
+            _("%(name)s is not a valid question name", name=repr(shown)), position + 2,
+            _("names use letters, digits and '_' and do not start with a digit"),
         )
+    hint = _CHARACTER_HINTS.get(char)
     return _error(
-        f"unexpected character {_show_character(char)}", position, _CHARACTER_HINTS.get(char)
+        _("unexpected character %(character)s", character=_show_character(char)), position,
+        str(hint) if hint is not None else None,
     )
 
 
@@ -141,30 +154,31 @@ def _show_character(char: str) -> str:
 
 
 def _describe(token: _Token) -> str:
-    kind, source, _ = token
+    kind, source, _position = token
     if kind == "end":
-        return "end of the expression"
+        return _("end of the expression")
     if len(source) > 30:
         source = source[:27] + "..."
     if kind == "num":
-        return f"number {source}"
+        return _("number %(text)s", text=source)
     if kind == "str":
-        return f"string {source}"
+        return _("string %(text)s", text=source)
     if kind == "ref":
-        return f"reference {source}"
+        return _("reference %(text)s", text=source)
     return f"'{source}'"
 
 
 def _error(message: str, position: int, hint: str | None = None) -> ExpressionError:
-    return ExpressionError(f"{message} at position {position}", position, hint=hint)
+    return ExpressionError(_("%(problem)s at position %(position)d", problem=message,
+                             position=position), position, hint=hint)
 
 
 def _unexpected(token: _Token, hint: str | None = None) -> ExpressionError:
-    return _error(f"unexpected {_describe(token)}", token[2], hint)
+    return _error(_("unexpected %(token)s", token=_describe(token)), token[2], hint)
 
 
 def _binary_operator(token: _Token) -> str | None:
-    kind, source, _ = token
+    kind, source, _position = token
     if kind == "op" and source in BINARY_OPERATORS:
         return source
     if kind == "name" and source in _KEYWORD_OPERATORS:
@@ -173,7 +187,8 @@ def _binary_operator(token: _Token) -> str | None:
 
 
 def _too_deep(position: int) -> ExpressionError:
-    return _error(f"the expression is nested more than {MAX_DEPTH} levels deep", position)
+    return _error(_("the expression is nested more than %(num)d levels deep", num=MAX_DEPTH),
+                  position)
 
 
 class _Parser:
@@ -222,7 +237,7 @@ class _Parser:
         elif kind == "num":
             value = float(source)
             if math.isinf(value):
-                raise _error(f"number {source[:20]} is too large", position)
+                raise _error(_("number %(text)s is too large", text=source[:20]), position)
             self.index += 1
             node, depth = Number(value, position), 1
         elif kind == "str":
@@ -246,7 +261,8 @@ class _Parser:
 
     def parenthesised(self, nesting: int, opening: _Token) -> tuple[Expr, int]:
         if nesting >= MAX_NESTING:
-            raise _error(f"more than {MAX_NESTING} nested parentheses", opening[2])
+            raise _error(_("more than %(num)d nested parentheses", num=MAX_NESTING),
+                         opening[2])
         self.index += 1
         result = self.expression(nesting + 1, opening)
         self.expect_closing(opening)
@@ -256,7 +272,8 @@ class _Parser:
         name, position = name_token[1], name_token[2]
         opening = self.tokens[self.index + 1]
         if nesting >= MAX_NESTING:
-            raise _error(f"more than {MAX_NESTING} nested parentheses", opening[2])
+            raise _error(_("more than %(num)d nested parentheses", num=MAX_NESTING),
+                         opening[2])
         self.index += 2
         args: list[Expr] = []
         depth = 0
@@ -275,12 +292,12 @@ class _Parser:
         self.expect_closing(opening)
         least, most = FUNCTIONS[name]
         if len(args) < least or (most is not None and len(args) > most):
-            raise _error(f"{name}() takes {_arity(least, most)}, not {len(args)},", position)
+            raise _error(_arity(name, least, most, len(args)), position)
         if name == "regex" and isinstance(args[1], String):
             problem = pattern_problem(args[1].value)
             if problem is not None:
                 raise _error(
-                    "unsafe or invalid regex() pattern", args[1].position, problem
+                    _("unsafe or invalid regex() pattern"), args[1].position, problem
                 )
         if depth + 1 > MAX_DEPTH:
             raise _too_deep(position)
@@ -292,30 +309,34 @@ class _Parser:
             self.index += 1
             return
         if token[0] == "end":
-            raise _error("missing ')' for the '('", opening[2])
-        raise _unexpected(token, "expected ')' or an operator")
+            raise _error(_("missing ')' for the '('"), opening[2])
+        raise _unexpected(token, _("expected ')' or an operator"))
 
     def missing_operand(self, token: _Token, after: _Token | None) -> ExpressionError:
         kind, source, position = token
         if kind == "name" and source not in _KEYWORD_OPERATORS:
             if self.tokens[self.index + 1][1] == "(":
-                return _error(f"unknown function '{source}'", position)
+                return _error(_("unknown function '%(name)s'", name=source), position)
             if source in FUNCTIONS:
-                arguments = "" if FUNCTIONS[source][1] == 0 else "..."
+                call = source + ("()" if FUNCTIONS[source][1] == 0 else "(...)")
                 return _error(
-                    f"function '{source}' without parentheses", position,
-                    f"write {source}({arguments})",
+                    _("function '%(name)s' without parentheses", name=source), position,
+                    _("write %(call)s", call=call),
                 )
+            reference = "${" + source + "}"
             return _error(
-                f"unexpected name '{source}'", position,
-                f"refer to a question with ${{{source}}}" if _is_key(source) else None,
+                _("unexpected name '%(name)s'", name=source), position,
+                _("refer to a question with %(reference)s", reference=reference)
+                if _is_key(source) else None,
             )
         if after is None:
             return _unexpected(token)
         if kind == "end":
-            return _error(f"expected an expression after '{after[1]}'", position)
+            return _error(_("expected an expression after '%(operator)s'", operator=after[1]),
+                          position)
         return _error(
-            f"expected an expression after '{after[1]}', found {_describe(token)}", position
+            _("expected an expression after '%(operator)s', found %(token)s",
+              operator=after[1], token=_describe(token)), position
         )
 
 
@@ -329,15 +350,19 @@ def _reduce(operands: list[tuple[Expr, int]], operators: list[tuple[str, int, in
     operands.append((Binary(operator, left, right, position), depth))
 
 
-def _arity(least: int, most: int | None) -> str:
-    def count(n: int) -> str:
-        return f"{n} argument" if n == 1 else f"{n} arguments"
-
+def _arity(name: str, least: int, most: int | None, given: int) -> str:
+    """E.g. ``"round() takes 1 to 2 arguments, not 3,"`` (the position follows)."""
     if most is None:
-        return f"at least {count(least)}"
+        return ngettext("%(function)s() takes at least %(num)d argument, not %(given)d,",
+                        "%(function)s() takes at least %(num)d arguments, not %(given)d,",
+                        least, function=name, given=given)
     if least == most:
-        return count(least)
-    return f"{least} to {count(most)}"
+        return ngettext("%(function)s() takes %(num)d argument, not %(given)d,",
+                        "%(function)s() takes %(num)d arguments, not %(given)d,",
+                        least, function=name, given=given)
+    return ngettext("%(function)s() takes %(least)d to %(num)d argument, not %(given)d,",
+                    "%(function)s() takes %(least)d to %(num)d arguments, not %(given)d,",
+                    most, function=name, least=least, given=given)
 
 
 def _is_key(name: str) -> bool:

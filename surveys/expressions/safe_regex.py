@@ -30,6 +30,8 @@ from __future__ import annotations
 import functools
 import re
 
+from flask_babel import gettext as _
+
 MAX_PATTERN_LENGTH = 200
 MAX_INPUT_LENGTH = 500
 MAX_OPEN_REPETITIONS = 3
@@ -50,9 +52,10 @@ class _Group:
 
 
 def pattern_problem(pattern: str) -> str | None:
-    """Why ``pattern`` is refused, in plain English, or None when it is safe to use."""
+    """Why ``pattern`` is refused, in plain words (the page's language), or None when it is
+    safe to use."""
     if len(pattern) > MAX_PATTERN_LENGTH:
-        return f"it is longer than {MAX_PATTERN_LENGTH} characters"
+        return _("it is longer than %(num)d characters", num=MAX_PATTERN_LENGTH)
     problem = _structure_problem(pattern)
     if problem is not None:
         return problem
@@ -75,7 +78,7 @@ def _structure_problem(pattern: str) -> str | None:
         ch = pattern[i]
         if ch == "\\":
             if i + 1 < n and pattern[i + 1] in "123456789":
-                return "back-references such as \\1 are not allowed"
+                return _("back-references such as \\1 are not allowed")
             last, i = True, i + 2
             continue
         if ch == "[":
@@ -89,14 +92,14 @@ def _structure_problem(pattern: str) -> str | None:
             if pattern.startswith("(?", i):
                 opener = next((o for o in _GROUP_OPENERS if pattern.startswith(o, i)), "")
                 if not opener:
-                    return "only (...), (?:...) and look-around groups are allowed"
+                    return _("only (...), (?:...) and look-around groups are allowed")
             stack.append(_Group())
             last = None
             i += len(opener)
             continue
         if ch == ")":
             if len(stack) == 1:
-                return "unbalanced parenthesis"
+                return _("unbalanced parenthesis")
             group = stack.pop()
             stack[-1].varies = stack[-1].varies or group.varies
             last, i = group, i + 1
@@ -111,13 +114,13 @@ def _structure_problem(pattern: str) -> str | None:
             continue
         low, high, i = quantifier
         if low > MAX_REPEAT or (high is not None and high > MAX_REPEAT):
-            return f"repetition counts above {MAX_REPEAT} are not allowed"
+            return _("repetition counts above %(num)d are not allowed", num=MAX_REPEAT)
         if last is None:
-            return "a repetition has nothing to repeat"
+            return _("a repetition has nothing to repeat")
         repeats = high is None or high > 1
         varies = high is None or high != low
         if repeats and isinstance(last, _Group) and last.varies:
-            return (
+            return _(
                 "a repeated group contains another repetition or an alternation, "
                 "which can take forever to match"
             )
@@ -126,15 +129,17 @@ def _structure_problem(pattern: str) -> str | None:
             if repeats:
                 open_repetitions += 1
                 if open_repetitions > limit:
-                    return (
-                        f"more than {limit} open-ended repetitions such as *, + or {{m,n}}"
-                        + ("" if anchored else " (3 when the pattern starts with ^)")
-                    )
+                    if anchored:
+                        return _("more than %(num)d open-ended repetitions such as *, + or "
+                                 "{m,n}", num=limit)
+                    return _("more than %(num)d open-ended repetitions such as *, + or {m,n} "
+                             "(%(anchored)d when the pattern starts with ^)", num=limit,
+                             anchored=MAX_OPEN_REPETITIONS)
         if i < n and pattern[i] in "?+":  # lazy or possessive
             i += 1
         last = None
     if len(stack) > 1:
-        return "missing ')'"
+        return _("missing ')'")
     return None
 
 
@@ -149,17 +154,18 @@ def _class_end(pattern: str, start: int) -> int | str:
         ch = pattern[i]
         if ch == "\\":
             if i + 1 < n and pattern[i + 1] in "123456789":
-                return "back-references such as \\1 are not allowed"
+                return _("back-references such as \\1 are not allowed")
             i += 2
             continue
         if ch == "]":
             return i + 1
         if ch == "[":
-            return "'[' inside a character class must be escaped as \\["
+            return _("'[' inside a character class must be escaped as \\[")
         if pattern.startswith(("--", "&&", "~~", "||"), i):
-            return f"{pattern[i:i + 2]!r} inside a character class must be escaped"
+            return _("%(pair)s inside a character class must be escaped",
+                     pair=repr(pattern[i:i + 2]))
         i += 1
-    return "unterminated character class"
+    return _("unterminated character class")
 
 
 def _quantifier(pattern: str, i: int) -> tuple[int, int | None, int] | None:

@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from monitor import audit
 from monitor.extensions import db
 from monitor.registry.importing.kinds import IMPORT_KINDS, Column, ImportKind
-from monitor.registry.importing.reading import FileProblem, read_table
+from monitor.registry.importing.reading import N_, FileProblem, read_table
 from monitor.registry.importing.report import (
     MAX_ERRORS,
     ImportRejected,
@@ -67,13 +69,12 @@ def import_table(
     """
     spec = IMPORT_KINDS.get(kind)
     if spec is None:
-        raise ImportRejected([RowError(None, None, shown(kind),
-                                       "Unknown kind of import; choose one of: "
-                                       + ", ".join(IMPORT_KINDS) + ".")])
+        raise ImportRejected([_refusal(N_("Unknown kind of import; choose one of: %(kinds)s."),
+                                       value=shown(kind), kinds=", ".join(IMPORT_KINDS))])
     try:
         header, rows = read_table(filename, data)
     except FileProblem as problem:
-        raise ImportRejected([RowError(problem.row, None, None, problem.reason)]) from None
+        raise ImportRejected([_refusal(problem.reason, problem.row, **problem.params)]) from None
     positions, unnamed = _match_header(spec, header)
     width = len(header)
 
@@ -92,8 +93,10 @@ def import_table(
             count += 1
             if count > MAX_ROWS:
                 report.add(number, None, None,
-                           f"The file has more than {MAX_ROWS:,} data rows; split it into "
-                           "smaller files.")
+                           ngettext("The file has more than %(count)s data row; split it into "
+                                    "smaller files.",
+                                    "The file has more than %(count)s data rows; split it into "
+                                    "smaller files.", MAX_ROWS, count=format_decimal(MAX_ROWS)))
                 break
             if len(cells) > width or unnamed:
                 _check_unnamed(report, number, cells, width, unnamed)
@@ -101,10 +104,9 @@ def import_table(
                 cells = [*cells, *padding[len(cells) :]]
             importer.check(number, cells)
     except FileProblem as problem:
-        report.add(problem.row, None, None, problem.reason)
+        report.add(problem.row, None, None, _refusal(problem.reason, **problem.params).reason)
     if count == 0 and not report.count:
-        raise ImportRejected([RowError(None, None, None,
-                                       "The file has column names but no data rows.")])
+        raise ImportRejected([_refusal(N_("The file has column names but no data rows."))])
 
     report.checks_after_reading()
     importer.finish()
@@ -114,14 +116,22 @@ def import_table(
     try:
         created = importer.write()
     except IntegrityError:
-        raise ImportRejected([RowError(None, None, None,
-                                       "Someone changed the registry while this file was being "
-                                       "imported, so nothing was imported. Please try again.")]
+        raise ImportRejected([_refusal(N_("Someone changed the registry while this file was being "
+                                          "imported, so nothing was imported. Please try again."))]
                              ) from None
     audit.record("import", kind, user_id=actor_id, rows=count,
                  filename=shown(filename) or None, created=created)
     db.session.flush()
     return ImportResult(kind=kind, rows=count, created=created, message=importer.message(created))
+
+
+def _refusal(reason: str, row: int | None = None, value: str | None = None, **params: Any) -> RowError:
+    """A problem with the file as a whole: ``reason`` (an English template marked with ``N_``)
+    in the officer's language, numbers grouped, and in English for the audit log."""
+    shown_params = {key: format_decimal(number) if isinstance(number, int) else number
+                    for key, number in params.items()}
+    return RowError(row, None, value, _(reason, **shown_params),
+                    logged=reason % params if params else reason)
 
 
 def _normalise(name: str) -> str:
@@ -146,15 +156,16 @@ def _match_header(spec: ImportKind, header: list[Any]) -> tuple[dict[str, int], 
         name = known.get(_normalise(cell))
         if name is None:
             errors.append(RowError(1, shown(cell), shown(cell),
-                                   f"Unknown column for an import of {spec.title.lower()}. "
-                                   "The columns are: " + ", ".join(known.values()) + "."))
+                                   _("Unknown column for an import of %(kind)s. The columns are: "
+                                     "%(columns)s.", kind=str(spec.title).lower(),
+                                     columns=", ".join(known.values()))))
         elif name in positions:
-            errors.append(RowError(1, name, shown(cell), "This column appears twice."))
+            errors.append(RowError(1, name, shown(cell), _("This column appears twice.")))
         else:
             positions[name] = index
     for column in spec.columns:
         if column.required == "yes" and column.name not in positions:
-            errors.append(RowError(1, column.name, "", "This required column is missing."))
+            errors.append(RowError(1, column.name, "", _("This required column is missing.")))
     if errors:
         names = {_normalise(cell) for cell in header if not is_blank(cell)}
         for other in IMPORT_KINDS.values():
@@ -162,8 +173,9 @@ def _match_header(spec: ImportKind, header: list[Any]) -> tuple[dict[str, int], 
             if (other is not spec and names <= other_names
                     and {_normalise(c) for c in other.required_columns} <= names):
                 errors.insert(0, RowError(1, None, None,
-                                          f"These columns are those of an import of "
-                                          f"{other.title.lower()}; choose that kind of import."))
+                                          _("These columns are those of an import of %(kind)s; "
+                                            "choose that kind of import.",
+                                            kind=str(other.title).lower())))
                 break
         raise ImportRejected(errors)
     return positions, unnamed
@@ -172,12 +184,12 @@ def _match_header(spec: ImportKind, header: list[Any]) -> tuple[dict[str, int], 
 def _check_unnamed(report: Report, number: int, cells: Any, width: int, unnamed: list[int]) -> None:
     for index in unnamed:
         if index < len(cells) and not is_blank(cells[index]):
-            report.add(number, f"column {index + 1}", shown(cells[index]),
-                       "A value in a column without a name in row 1.")
+            report.add(number, _("column %(number)s", number=index + 1), shown(cells[index]),
+                       _("A value in a column without a name in row 1."))
     for index in range(width, len(cells)):
         if not is_blank(cells[index]):
-            report.add(number, f"column {index + 1}", shown(cells[index]),
-                       "A value to the right of the last named column.")
+            report.add(number, _("column %(number)s", number=index + 1), shown(cells[index]),
+                       _("A value to the right of the last named column."))
             break
 
 

@@ -8,20 +8,20 @@ inserts in chunks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
 from monitor.clock import utcnow
 from monitor.extensions import db
 from monitor.models import (
-    AGE_BROAD,
-    EXPLOIT_TYPES,
-    GENDERS,
-    MAJORITY_STATUS,
     MODULES,
     PROFESSIONS,
     SERVICES,
@@ -33,11 +33,18 @@ from monitor.models import (
     TrainingAttendance,
     TrainingSession,
 )
+from monitor.models.registry import (
+    AGE_BROAD_LABELS,
+    EXPLOIT_TYPE_LABELS,
+    GENDER_LABELS,
+    MAJORITY_STATUS_LABELS,
+)
+from monitor.registry.display import region_name
 from monitor.registry.importing.report import Report
 from monitor.registry.importing.values import (
-    DATE_FORMATS_HINT,
     BadValue,
     Vocabulary,
+    fold,
     parse_country,
     parse_date,
     parse_number,
@@ -66,13 +73,18 @@ class _Failed:
 
     reason: str
 
-PROFESSION_VOCAB = Vocabulary("profession", PROFESSIONS)
-MODULE_VOCAB = Vocabulary("module", MODULES)
-SERVICE_VOCAB = Vocabulary("service", SERVICES)
-GENDER_VOCAB = Vocabulary("gender", GENDERS)
-AGE_VOCAB = Vocabulary("age group", AGE_BROAD)
-MAJORITY_VOCAB = Vocabulary("majority status", MAJORITY_STATUS)
-EXPLOIT_VOCAB = Vocabulary("type of exploitation", EXPLOIT_TYPES)
+
+PROFESSION_VOCAB = Vocabulary(PROFESSIONS, _l("Unknown profession; use one of: %(codes)s."))
+MODULE_VOCAB = Vocabulary(MODULES, _l("Unknown module; use one of: %(codes)s."),
+                          _l("Unknown module %(items)s; use codes from: %(codes)s."))
+SERVICE_VOCAB = Vocabulary(SERVICES, _l("Unknown service; use one of: %(codes)s."),
+                           _l("Unknown service %(items)s; use codes from: %(codes)s."))
+GENDER_VOCAB = Vocabulary(GENDER_LABELS, _l("Unknown gender; use one of: %(codes)s."))
+AGE_VOCAB = Vocabulary(AGE_BROAD_LABELS, _l("Unknown age group; use one of: %(codes)s."))
+MAJORITY_VOCAB = Vocabulary(MAJORITY_STATUS_LABELS,
+                            _l("Unknown majority status; use one of: %(codes)s."))
+EXPLOIT_VOCAB = Vocabulary(EXPLOIT_TYPE_LABELS,
+                           _l("Unknown type of exploitation; use one of: %(codes)s."))
 MINOR_AGES = frozenset({"0--8", "9--17"})
 
 Row = Sequence[Any]
@@ -84,6 +96,8 @@ class Column:
 
     ``required`` is "yes" (the column must be there and every row needs a value), "no", or
     "new session" (needed on the row that first names a session not yet in the registry).
+    ``choices`` are the allowed (code, label) pairs; the texts are lazy, drawn in the page's
+    language.
     """
 
     name: str
@@ -91,13 +105,11 @@ class Column:
     description: str
     allowed: str = ""
     example: str = ""
-    choices: tuple[str, ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
 
 
-def _codes(vocab: Vocabulary) -> tuple[str, ...]:
-    return tuple(
-        f"{code} ({label})" if code != label else code for code, label in vocab.labels.items()
-    )
+def _codes(vocab: Vocabulary) -> tuple[tuple[str, str], ...]:
+    return tuple(vocab.labels.items())
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -119,37 +131,49 @@ def parse_code(raw: Any) -> str:
 
 
 class RegionLookup:
-    """Regions by code or name (English, Ukrainian, Russian), in any case; one query."""
+    """Regions by code or name (English, Ukrainian, Russian; "Чернівецька" or "Чернівецька обл."
+    for "Чернівецька область"), in any case, with or without apostrophes; one query."""
 
     def __init__(self) -> None:
         self.by_key: dict[str, int] = {}
         self.label: dict[int, str] = {}
-        rows = db.session.execute(
-            select(Region.id, Region.code, Region.name, Region.name_uk, Region.name_ru)
-        ).all()
-        for region_id, code, name, name_uk, name_ru in rows:
-            self.label[region_id] = f"{name} ({code})"
-            for key in (code, name, name_uk, name_ru):
-                if key:
-                    self.by_key.setdefault(_fold(key), region_id)
-        codes = sorted(code for _, code, *_ in rows)
+        regions = db.session.scalars(select(Region)).all()
+        short: dict[str, set[int]] = {}
+        for region in regions:
+            self.label[region.id] = f"{region_name(region)} ({region.code})"
+            for name in (region.code, region.name, region.name_uk, region.name_ru):
+                if name:
+                    self.by_key.setdefault(fold(name), region.id)
+                    short.setdefault(_short_region(fold(name)), set()).add(region.id)
+        for key, ids in short.items():
+            if key and len(ids) == 1:  # a short form two regions share names neither
+                self.by_key.setdefault(key, next(iter(ids)))
+        codes = sorted(region.code for region in regions)
         if not codes:
-            self.hint = "no regions are registered yet."
+            self.unknown = _("Unknown region; no regions are registered yet.")
         elif len(codes) <= 30:
-            self.hint = "use a region code or name; known codes: " + ", ".join(codes) + "."
+            self.unknown = _("Unknown region; use a region code or name; known codes: %(codes)s.",
+                             codes=", ".join(codes))
         else:
-            self.hint = "use a region code such as UA-77 or the region's name."
+            self.unknown = _("Unknown region; use a region code such as UA-77 or the region's name.")
 
     def parse(self, raw: Any) -> int:
         """Raises: BadValue for a region that is not registered."""
-        region_id = self.by_key.get(_fold(str(raw)))
+        key = fold(str(raw))
+        region_id = self.by_key.get(key)
         if region_id is None:
-            raise BadValue(f"Unknown region; {self.hint}")
+            region_id = self.by_key.get(_short_region(key))
+        if region_id is None:
+            raise BadValue(self.unknown)
         return region_id
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+_REGION_WORD = re.compile(r"(?<!\w)(?:область|обл\.?)(?!\w)")
+
+
+def _short_region(folded: str) -> str:
+    """A folded region name without the word for region ("чернівецька область" -> "чернівецька")."""
+    return " ".join(_REGION_WORD.sub(" ", folded).split())
 
 
 class CodeLookup:
@@ -225,7 +249,7 @@ class Importer:
                 return hit
         if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
             if required:
-                self.report.add(n, column, "", "Required; the cell is empty.")
+                self.report.add(n, column, "", _("Required; the cell is empty."))
                 return BAD
             return None
         try:
@@ -247,30 +271,30 @@ class Importer:
 
     def duplicate_code(self, n: int, column: str, code: str, existing: CodeLookup,
                        seen: dict[str, int], what: str) -> bool:
-        """Report ``code`` if it is already registered or already earlier in the file."""
+        """Report ``code`` if it is already registered or already earlier in the file.
+
+        ``what`` is "provider" or "person" (see ``CODE_MESSAGES``).
+        """
         if code in existing.ids:
-            self.report.add(n, column, shown(code),
-                            f"A {what} with this code is already registered.")
+            self.report.add(n, column, shown(code), str(CODE_MESSAGES[what]["registered"]))
             return True
         similar = existing.similar(code)
         if similar is not None:
-            self.report.add(
-                n, column, shown(code),
-                f"A {what} with the code {similar} is already registered; codes may not "
-                "differ only in capital letters.",
-            )
+            self.report.add(n, column, shown(code),
+                            CODE_MESSAGES[what]["registered_as"] % {"similar": similar})
             return True
         key = code.casefold()
         first = seen.get(key)
         if first is not None:
             self.report.add(n, column, shown(code),
-                            f"The same code is already used on row {first}.")
+                            _("The same code is already used on row %(row)s.", row=first))
             return True
         seen[key] = n
         return False
 
     def known_code(self, lookup: CodeLookup, what: str) -> Callable[[Any], int]:
-        """A parser turning a registered code into its id."""
+        """A parser turning a registered code into its id; ``what`` is "provider" or
+        "assisted person" (see ``CODE_MESSAGES``)."""
 
         def parse(raw: Any) -> int:
             code = parse_code(raw)
@@ -278,8 +302,8 @@ class Importer:
             if found is None:
                 similar = lookup.similar(code)
                 if similar is not None:
-                    raise BadValue(f"No {what} with this code; did you mean {similar}?")
-                raise BadValue(f"No {what} with this code is registered.")
+                    raise BadValue(CODE_MESSAGES[what]["did_you_mean"] % {"similar": similar})
+                raise BadValue(str(CODE_MESSAGES[what]["unknown"]))
             return found
 
         return parse
@@ -303,8 +327,31 @@ class Importer:
         raise NotImplementedError
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
+#: What the importers say about codes, by the kind of record: whole sentences, so that every
+#: language can inflect its nouns.
+CODE_MESSAGES: dict[str, dict[str, Any]] = {
+    "provider": {
+        "registered": _l("A provider with this code is already registered."),
+        "registered_as": _l("A provider with the code %(similar)s is already registered; codes may "
+                            "not differ only in capital letters."),
+        "unknown": _l("No provider with this code is registered."),
+        "did_you_mean": _l("No provider with this code; did you mean %(similar)s?"),
+    },
+    "person": {
+        "registered": _l("A person with this code is already registered."),
+        "registered_as": _l("A person with the code %(similar)s is already registered; codes may "
+                            "not differ only in capital letters."),
+    },
+    "assisted person": {
+        "unknown": _l("No assisted person with this code is registered."),
+        "did_you_mean": _l("No assisted person with this code; did you mean %(similar)s?"),
+    },
+}
+
+
+def _count(count: int) -> str:
+    """A count as the officer's language writes it (1,234 or 1 234)."""
+    return format_decimal(count)
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,22 +361,22 @@ def _plural(count: int, one: str, many: str) -> str:
 
 class ProviderImporter(Importer):
     columns = (
-        Column("code", "yes", "The provider's pseudonymous code; no names.",
-               "Text up to 64 characters, new and unique.", "P-0001"),
-        Column("profession", "yes", "What the provider does.",
-               "A code or its label.", "social_worker", _codes(PROFESSION_VOCAB)),
-        Column("region", "yes", "The region where the provider works.",
-               "A region code or name, any case.", "UA-77"),
-        Column("organisation", "no", "The state agency or NGO employing the provider.",
-               "The name of an organisation already registered in that region.",
-               "Regional Centre of Social Services"),
+        Column("code", "yes", _l("The provider's pseudonymous code; no names."),
+               _l("Text up to 64 characters, new and unique."), "P-0001"),
+        Column("profession", "yes", _l("What the provider does."),
+               _l("A code or its label."), "social_worker", _codes(PROFESSION_VOCAB)),
+        Column("region", "yes", _l("The region where the provider works."),
+               _l("A region code or name, any case."), "UA-77"),
+        Column("organisation", "no", _l("The state agency or NGO employing the provider."),
+               _l("The name of an organisation already registered in that region."),
+               _l("Regional Centre of Social Services")),
     )
     main_table = "provider"
 
     def load(self) -> None:
         self.regions = RegionLookup()
         self.organisations: dict[tuple[int, str], int] = {
-            (region_id, _fold(name)): org_id
+            (region_id, fold(name)): org_id
             for org_id, region_id, name in db.session.execute(
                 select(Organisation.id, Organisation.region_id, Organisation.name)
             )
@@ -356,11 +403,10 @@ class ProviderImporter(Importer):
 
     def _organisation(self, raw: Any, region_id: int) -> int:
         name = parse_text(raw, 200)
-        found = self.organisations.get((region_id, _fold(name)))
+        found = self.organisations.get((region_id, fold(name)))
         if found is None:
-            raise BadValue(
-                f"No organisation of this name is registered in {self.regions.label[region_id]}."
-            )
+            raise BadValue(_("No organisation of this name is registered in %(region)s.",
+                             region=self.regions.label[region_id]))
         return found
 
     def write(self) -> dict[str, int]:
@@ -376,7 +422,9 @@ class ProviderImporter(Importer):
         return {"provider": created}
 
     def message(self, created: dict[str, int]) -> str:
-        return f"Imported {_plural(created['provider'], 'provider', 'providers')}."
+        n = created["provider"]
+        return ngettext("Imported %(count)s provider.", "Imported %(count)s providers.", n,
+                        count=_count(n))
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,16 +452,16 @@ SESSION_FIELDS = ("session_date", "region", "session_hours", "modules")
 def _hours(raw: Any) -> float:
     hours = parse_number(raw)
     if hours < 0:
-        raise BadValue("Hours cannot be negative.")
+        raise BadValue(_("Hours cannot be negative."))
     if hours > 10_000:
-        raise BadValue("Implausibly many hours.")
+        raise BadValue(_("Implausibly many hours."))
     return hours
 
 
 def _session_hours(raw: Any) -> float:
     hours = _hours(raw)
     if hours == 0:
-        raise BadValue("A session must last more than 0 hours.")
+        raise BadValue(_("A session must last more than 0 hours."))
     return hours
 
 
@@ -421,23 +469,46 @@ def _modules(raw: Any) -> tuple[str, ...]:
     return tuple(MODULE_VOCAB.parse_list(raw))
 
 
+#: Column -> (message when the session is in the registry, when an earlier row gave it).
+SESSION_DISAGREES: dict[str, tuple[Any, Any]] = {
+    "session_date": (
+        _l("Session %(code)s in the registry was held on %(date)s, not on this date."),
+        _l("Session %(code)s as given on row %(row)s was held on %(date)s, not on this date."),
+    ),
+    "region": (
+        _l("Session %(code)s in the registry was held in %(region)s, not in this region."),
+        _l("Session %(code)s as given on row %(row)s was held in %(region)s, not in this region."),
+    ),
+    "session_hours": (
+        _l("Session %(code)s in the registry lasted %(hours)s hours, not this many."),
+        _l("Session %(code)s as given on row %(row)s lasted %(hours)s hours, not this many."),
+    ),
+    "modules": (
+        _l("Session %(code)s in the registry taught %(modules)s; this row lists other modules."),
+        _l("Session %(code)s as given on row %(row)s taught %(modules)s; this row lists other "
+           "modules."),
+    ),
+}
+
+
 class AttendanceImporter(Importer):
     columns = (
-        Column("provider_code", "yes", "The code of a registered provider.",
-               "A provider code already in the registry.", "P-0001"),
-        Column("session_code", "yes", "The training session's code. A code not yet in the "
-               "registry creates the session from this row's session columns.",
-               "Text up to 64 characters.", "KH-2013-04"),
-        Column("hours_attended", "yes", "Hours of the session this provider attended.",
-               "A number from 0 up to the session's hours; 7.5 or 7,5.", "16"),
-        Column("session_date", "new session", "The day the session was held.",
-               f"A date, not in the future; {DATE_FORMATS_HINT}.", "2013-04-15"),
-        Column("region", "new session", "The region where the session was held.",
-               "A region code or name, any case.", "UA-63"),
-        Column("session_hours", "new session", "How long the session lasted, in hours.",
-               "A number more than 0.", "16"),
-        Column("modules", "new session", "The modules the session taught.",
-               "Codes or labels separated by , or ; or |.", "identification;referral",
+        Column("provider_code", "yes", _l("The code of a registered provider."),
+               _l("A provider code already in the registry."), "P-0001"),
+        Column("session_code", "yes", _l("The training session's code. A code not yet in the "
+               "registry creates the session from this row's session columns."),
+               _l("Text up to 64 characters."), "KH-2013-04"),
+        Column("hours_attended", "yes", _l("Hours of the session this provider attended."),
+               _l("A number from 0 up to the session's hours; 7.5 or 7,5."), "16"),
+        Column("session_date", "new session", _l("The day the session was held."),
+               _l("A date, not in the future; write dates as 2024-03-31 or 31.03.2024."),
+               "2013-04-15"),
+        Column("region", "new session", _l("The region where the session was held."),
+               _l("A region code or name, any case."), "UA-63"),
+        Column("session_hours", "new session", _l("How long the session lasted, in hours."),
+               _l("A number more than 0."), "16"),
+        Column("modules", "new session", _l("The modules the session taught."),
+               _l("Codes or labels separated by , or ; or |."), "identification;referral",
                _codes(MODULE_VOCAB)),
     )
     main_table = "training_attendance"
@@ -482,14 +553,16 @@ class AttendanceImporter(Importer):
         if session is not None and hours is not BAD and session.hours is not None:
             if hours > session.hours + 1e-9:
                 self.report.add(n, "hours_attended", shown(self.raw(cells, "hours_attended")),
-                                f"More than the session's {session.hours:g} hours.")
+                                _("More than the session's %(hours)s hours.",
+                                  hours=format_decimal(session.hours)))
         if provider_id is not BAD and session is not None:
             key = (provider_id, session.code)
             first = self.pairs.get(key)
             if first is not None:
                 self.report.add(
                     n, "provider_code", shown(self.raw(cells, "provider_code")),
-                    f"This provider is already listed for session {session.code} on row {first}.",
+                    _("This provider is already listed for session %(code)s on row %(row)s.",
+                      code=session.code, row=first),
                 )
             else:
                 self.pairs[key] = n
@@ -503,8 +576,8 @@ class AttendanceImporter(Importer):
             if similar is not None:
                 self.report.add(
                     n, "session_code", shown(code),
-                    f"Session {similar} is registered; codes may not differ only in capital "
-                    "letters.",
+                    _("Session %(code)s is registered; codes may not differ only in capital "
+                      "letters.", code=similar),
                 )
                 return None
             return self._new_session(n, code, given)
@@ -512,37 +585,36 @@ class AttendanceImporter(Importer):
         hours_given, modules_given = given["session_hours"], given["modules"]
         if (date_given is not None and date_given is not BAD and session.held_on is not None
                 and date_given != session.held_on):
-            self._disagrees(n, cells, "session_date", session,
-                            f"was held on {session.held_on:%Y-%m-%d}, not on this date.")
+            self._disagrees(n, cells, "session_date", session, date=f"{session.held_on:%Y-%m-%d}")
         if (region_given is not None and region_given is not BAD
                 and session.region_id is not None and region_given != session.region_id):
             self._disagrees(n, cells, "region", session,
-                            f"was held in {self.regions.label.get(session.region_id, '?')}, "
-                            "not in this region.")
+                            region=self.regions.label.get(session.region_id, "?"))
         if (hours_given is not None and hours_given is not BAD and session.hours is not None
                 and abs(hours_given - session.hours) > 1e-9):
             self._disagrees(n, cells, "session_hours", session,
-                            f"lasted {session.hours:g} hours, not this many.")
+                            hours=format_decimal(session.hours))
         if (modules_given is not None and modules_given is not BAD
                 and session.modules is not None and modules_given != session.module_list
                 and frozenset(modules_given) != session.modules):
             self._disagrees(n, cells, "modules", session,
-                            f"taught {', '.join(session.module_list) or 'no modules'}; "
-                            "this row lists other modules.")
+                            modules=", ".join(session.module_list) or _("no modules"))
         return session
 
-    def _disagrees(self, n: int, cells: Row, column: str, session: SessionInfo, what: str) -> None:
-        where = "in the registry" if session.row is None else f"as given on row {session.row}"
+    def _disagrees(self, n: int, cells: Row, column: str, session: SessionInfo, **values: Any) -> None:
+        """Report that this row's ``column`` disagrees with the session as known before."""
+        registry, earlier = SESSION_DISAGREES[column]
+        message = registry if session.row is None else earlier
         self.report.add(n, column, shown(self.raw(cells, column)),
-                        f"Session {session.code} {where} {what}")
+                        message % {"code": session.code, "row": session.row, **values})
 
     def _new_session(self, n: int, code: str, given: dict[str, Any]) -> SessionInfo:
         for column in SESSION_FIELDS:
             if given[column] is None:
                 self.report.add(
                     n, column, "",
-                    f"Required: session {code} is not registered, so this row creates it and "
-                    "must give its date, region, hours and modules.",
+                    _("Required: session %(code)s is not registered, so this row creates it and "
+                      "must give its date, region, hours and modules.", code=code),
                 )
 
         def known(column: str) -> Any:
@@ -572,8 +644,8 @@ class AttendanceImporter(Importer):
                 row = self.pairs.get((provider_id, by_id[session_id]))
                 if row is not None:
                     self.report.add(row, "provider_code", None,
-                                    f"Attendance of this provider at session {by_id[session_id]} "
-                                    "is already recorded.")
+                                    _("Attendance of this provider at session %(code)s is already "
+                                      "recorded.", code=by_id[session_id]))
 
     def write(self) -> dict[str, int]:
         new = list(self.new_sessions.values())
@@ -596,12 +668,14 @@ class AttendanceImporter(Importer):
         return {"training_session": len(new), "training_attendance": created}
 
     def message(self, created: dict[str, int]) -> str:
-        text = "Imported " + _plural(created["training_attendance"], "attendance record",
-                                     "attendance records")
-        if created["training_session"]:
-            text += " and " + _plural(created["training_session"], "new training session",
-                                      "new training sessions")
-        return text + "."
+        records, sessions = created["training_attendance"], created["training_session"]
+        text = ngettext("Imported %(count)s attendance record.", "Imported %(count)s attendance records.",
+                        records, count=_count(records))
+        if sessions:
+            text += " " + ngettext("It created %(count)s new training session.",
+                                   "It created %(count)s new training sessions.",
+                                   sessions, count=_count(sessions))
+        return text
 
 
 # --------------------------------------------------------------------------------------------
@@ -611,25 +685,27 @@ class AttendanceImporter(Importer):
 
 class PersonImporter(Importer):
     columns = (
-        Column("code", "yes", "The person's pseudonymous code; no names, no contact details.",
-               "Text up to 64 characters, new and unique.", "V-0001"),
-        Column("region", "yes", "The region where the person is assisted.",
-               "A region code or name, any case.", "UA-77"),
-        Column("referred_on", "no", "The day the person was referred through the NRM.",
-               f"A date, not in the future; {DATE_FORMATS_HINT}.", "2014-02-01"),
-        Column("gender", "no", "CTDC gender.", "One of the values listed.", "Female", GENDERS),
-        Column("ageBroad", "no", "CTDC age group.", "One of the values listed.", "18--20",
-               AGE_BROAD),
-        Column("majorityStatus", "no", "CTDC majority status; must agree with ageBroad.",
-               "One of the values listed.", "Adult", MAJORITY_STATUS),
-        Column("citizenship", "no", "Country of citizenship.",
-               "A two-letter ISO 3166-1 code.", "UA"),
-        Column("typeOfExploit", "no", "CTDC type of exploitation.", "One of the values listed.",
-               "Forced labour", EXPLOIT_TYPES),
-        Column("CountryOfExploitation", "no", "Country where the person was exploited.",
-               "A two-letter ISO 3166-1 code.", "PL"),
-        Column("yearOfRegistration", "no", "Year the case was registered.",
-               "A four-digit year, not in the future.", "2014"),
+        Column("code", "yes", _l("The person's pseudonymous code; no names, no contact details."),
+               _l("Text up to 64 characters, new and unique."), "V-0001"),
+        Column("region", "yes", _l("The region where the person is assisted."),
+               _l("A region code or name, any case."), "UA-77"),
+        Column("referred_on", "no", _l("The day the person was referred through the NRM."),
+               _l("A date, not in the future; write dates as 2024-03-31 or 31.03.2024."),
+               "2014-02-01"),
+        Column("gender", "no", _l("CTDC gender."), _l("One of the values listed."), "Female",
+               _codes(GENDER_VOCAB)),
+        Column("ageBroad", "no", _l("CTDC age group."), _l("One of the values listed."), "18--20",
+               _codes(AGE_VOCAB)),
+        Column("majorityStatus", "no", _l("CTDC majority status; must agree with ageBroad."),
+               _l("One of the values listed."), "Adult", _codes(MAJORITY_VOCAB)),
+        Column("citizenship", "no", _l("Country of citizenship."),
+               _l("A two-letter ISO 3166-1 code."), "UA"),
+        Column("typeOfExploit", "no", _l("CTDC type of exploitation."), _l("One of the values listed."),
+               "Forced labour", _codes(EXPLOIT_VOCAB)),
+        Column("CountryOfExploitation", "no", _l("Country where the person was exploited."),
+               _l("A two-letter ISO 3166-1 code."), "PL"),
+        Column("yearOfRegistration", "no", _l("Year the case was registered."),
+               _l("A four-digit year, not in the future."), "2014"),
     )
     main_table = "assisted_person"
 
@@ -668,7 +744,8 @@ class PersonImporter(Importer):
             expected = "Minor" if age in MINOR_AGES else "Adult"
             if majority != expected:
                 self.report.add(n, "majorityStatus", shown(self.raw(cells, "majorityStatus")),
-                                f"Does not agree with ageBroad {age} ({expected.lower()}).")
+                                _("Does not agree with ageBroad %(age)s (%(status)s).", age=age,
+                                  status=str(MAJORITY_STATUS_LABELS[expected]).lower()))
         if code is not BAD:
             self.duplicate_code(n, "code", code, self.existing, self.seen, "person")
         if self.report.count == before and self.clean:
@@ -690,8 +767,9 @@ class PersonImporter(Importer):
         return {"assisted_person": created}
 
     def message(self, created: dict[str, int]) -> str:
-        return "Imported " + _plural(created["assisted_person"], "assisted person",
-                                     "assisted persons") + "."
+        n = created["assisted_person"]
+        return ngettext("Imported %(count)s assisted person.", "Imported %(count)s assisted persons.", n,
+                        count=_count(n))
 
 
 # --------------------------------------------------------------------------------------------
@@ -701,16 +779,17 @@ class PersonImporter(Importer):
 
 class EpisodeImporter(Importer):
     columns = (
-        Column("person_code", "yes", "The code of a registered assisted person.",
-               "An assisted person's code already in the registry.", "V-0001"),
-        Column("provider_code", "yes", "The code of the registered provider who assisted.",
-               "A provider code already in the registry.", "P-0001"),
-        Column("started_on", "yes", "The day the assistance started.",
-               f"A date, not in the future; {DATE_FORMATS_HINT}.", "2014-03-01"),
-        Column("ended_on", "no", "The day it ended; empty while it goes on.",
-               "A date on or after started_on, not in the future.", "2014-06-30"),
-        Column("services", "no", "The services given.",
-               "Codes or labels separated by , or ; or |.", "shelter;medical",
+        Column("person_code", "yes", _l("The code of a registered assisted person."),
+               _l("An assisted person's code already in the registry."), "V-0001"),
+        Column("provider_code", "yes", _l("The code of the registered provider who assisted."),
+               _l("A provider code already in the registry."), "P-0001"),
+        Column("started_on", "yes", _l("The day the assistance started."),
+               _l("A date, not in the future; write dates as 2024-03-31 or 31.03.2024."),
+               "2014-03-01"),
+        Column("ended_on", "no", _l("The day it ended; empty while it goes on."),
+               _l("A date on or after started_on, not in the future."), "2014-06-30"),
+        Column("services", "no", _l("The services given."),
+               _l("Codes or labels separated by , or ; or |."), "shelter;medical",
                _codes(SERVICE_VOCAB)),
     )
     main_table = "assistance_episode"
@@ -734,14 +813,15 @@ class EpisodeImporter(Importer):
                     if "services" in self.pos else None)
         if started not in (None, BAD) and ended not in (None, BAD) and ended < started:
             self.report.add(n, "ended_on", shown(self.raw(cells, "ended_on")),
-                            f"Ends before it starts (started_on is {started:%Y-%m-%d}).")
+                            _("Ends before it starts (started_on is %(date)s).",
+                              date=f"{started:%Y-%m-%d}"))
         if BAD not in (person_id, provider_id, started):
             key = (person_id, provider_id, started)
             first = self.keys.get(key)
             if first is not None:
                 self.report.add(n, "started_on", shown(self.raw(cells, "started_on")),
-                                "The same episode (person, provider, start) is already on "
-                                f"row {first}.")
+                                _("The same episode (person, provider, start) is already on "
+                                  "row %(row)s.", row=first))
             else:
                 self.keys[key] = n
         if self.report.count == before and self.clean:
@@ -761,7 +841,7 @@ class EpisodeImporter(Importer):
                 row = self.keys.get(tuple(key))
                 if row is not None:
                     self.report.add(row, "started_on", None,
-                                    "This episode (person, provider, start) is already registered.")
+                                    _("This episode (person, provider, start) is already registered."))
 
     def write(self) -> dict[str, int]:
         created = self.insert_rows(
@@ -773,8 +853,9 @@ class EpisodeImporter(Importer):
         return {"assistance_episode": created}
 
     def message(self, created: dict[str, int]) -> str:
-        return "Imported " + _plural(created["assistance_episode"], "assistance episode",
-                                     "assistance episodes") + "."
+        n = created["assistance_episode"]
+        return ngettext("Imported %(count)s assistance episode.", "Imported %(count)s assistance episodes.",
+                        n, count=_count(n))
 
 
 @dataclass(frozen=True)
@@ -798,19 +879,20 @@ class ImportKind:
 IMPORT_KINDS: dict[str, ImportKind] = {
     kind.name: kind
     for kind in (
-        ImportKind("providers", "Providers",
-                   "People who assist victims, one row each, known by a pseudonymous code.",
+        ImportKind("providers", _l("Providers"),
+                   _l("People who assist victims, one row each, known by a pseudonymous code."),
                    ProviderImporter),
-        ImportKind("attendance", "Training attendance",
-                   "Who attended which training session and for how many hours. Sessions not "
-                   "yet registered are created from the first row that names them.",
+        ImportKind("attendance", _l("Training attendance"),
+                   _l("Who attended which training session and for how many hours. Sessions not "
+                      "yet registered are created from the first row that names them."),
                    AttendanceImporter),
-        ImportKind("persons", "Assisted persons",
-                   "Persons referred through the NRM, by pseudonymous code, with the CTDC "
-                   "covariates under their CTDC names.",
+        ImportKind("persons", _l("Assisted persons"),
+                   _l("Persons referred through the NRM, by pseudonymous code, with the CTDC "
+                      "covariates under their CTDC names."),
                    PersonImporter),
-        ImportKind("episodes", "Assistance episodes",
-                   "Which provider assisted which person, from when to when, with which services.",
+        ImportKind("episodes", _l("Assistance episodes"),
+                   _l("Which provider assisted which person, from when to when, with which "
+                      "services."),
                    EpisodeImporter),
     )
 }

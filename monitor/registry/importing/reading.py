@@ -2,6 +2,8 @@
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row is 2.
 Rows are yielded one at a time so a file of many thousand rows is never held twice in memory.
+The reasons a file is refused are English templates marked with ``N_`` for the registry's
+catalogue; the importer shows them in the officer's language, so this module needs no Flask.
 """
 
 from __future__ import annotations
@@ -19,13 +21,22 @@ MAX_FIELD_SIZE = 10_000
 Row = Sequence[Any]
 
 
-class FileProblem(Exception):
-    """The file as a whole cannot be read; ``row`` is set when the trouble starts at a row."""
+def N_(message: str) -> str:
+    """Mark ``message`` for translation without translating it (the importer does, when shown)."""
+    return message
 
-    def __init__(self, reason: str, row: int | None = None) -> None:
-        super().__init__(reason)
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read; ``row`` is set when the trouble starts at a row.
+
+    ``reason`` is the English template, ``params`` fill its ``%(name)s`` placeholders.
+    """
+
+    def __init__(self, reason: str, row: int | None = None, **params: Any) -> None:
+        super().__init__(reason % params if params else reason)
         self.reason = reason
         self.row = row
+        self.params = params
 
 
 def file_format(filename: str) -> str:
@@ -40,11 +51,11 @@ def file_format(filename: str) -> str:
     if name.endswith(".xlsx"):
         return "xlsx"
     if name.endswith((".xls", ".ods", ".xlsm", ".xlsb")):
-        raise FileProblem(
+        raise FileProblem(N_(
             "This spreadsheet format is not supported. Save the sheet as an Excel workbook "
             "(.xlsx) or as CSV UTF-8 (.csv) and upload that."
-        )
-    raise FileProblem("The file must be a CSV file (.csv) or an Excel workbook (.xlsx).")
+        ))
+    raise FileProblem(N_("The file must be a CSV file (.csv) or an Excel workbook (.xlsx)."))
 
 
 def read_table(filename: str, data: bytes) -> tuple[list[Any], Iterator[tuple[int, Row]]]:
@@ -56,36 +67,36 @@ def read_table(filename: str, data: bytes) -> tuple[list[Any], Iterator[tuple[in
     """
     kind = file_format(filename)
     if not data or not data.strip():
-        raise FileProblem("The file is empty.")
+        raise FileProblem(N_("The file is empty."))
     rows = _csv_rows(data) if kind == "csv" else _xlsx_rows(data)
     try:
         first = next(rows)
     except StopIteration:
-        raise FileProblem("The file is empty.") from None
+        raise FileProblem(N_("The file is empty.")) from None
     _, header = first
     if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in header):
-        raise FileProblem("Row 1 must hold the column names, but it is empty.", row=1)
+        raise FileProblem(N_("Row 1 must hold the column names, but it is empty."), row=1)
     return list(header), rows
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, Row]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileProblem(
+        raise FileProblem(N_(
             "The file is saved as UTF-16 text. Save it as CSV UTF-8 (comma delimited) instead."
-        )
+        ))
     if data.startswith(b"PK\x03\x04"):
-        raise FileProblem("This looks like an Excel workbook. Name it .xlsx, or save it as CSV.")
+        raise FileProblem(N_("This looks like an Excel workbook. Name it .xlsx, or save it as CSV."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise FileProblem(
-            f"The file is not UTF-8 text (the first unreadable character is on line {line}). "
-            "In Excel choose Save As > CSV UTF-8 (comma delimited).",
-            row=None,
+            N_("The file is not UTF-8 text (the first unreadable character is on line %(line)s). "
+               "In Excel choose Save As > CSV UTF-8 (comma delimited)."),
+            row=None, line=line,
         ) from None
     if "\x00" in text:
-        raise FileProblem("The file contains NUL characters; it is not a plain text CSV file.")
+        raise FileProblem(N_("The file contains NUL characters; it is not a plain text CSV file."))
     return _csv_records(text)
 
 
@@ -97,15 +108,14 @@ def _csv_records(text: str) -> Iterator[tuple[int, Row]]:
             for cell in record:
                 if len(cell) > MAX_FIELD_SIZE:
                     raise FileProblem(
-                        f"A value is longer than {MAX_FIELD_SIZE:,} characters; "
-                        "a quote is probably missing.",
-                        row=number,
+                        N_("A value is longer than %(count)s characters; a quote is probably missing."),
+                        row=number, count=MAX_FIELD_SIZE,
                     )
             yield number, record
     except csv.Error as exc:
         raise FileProblem(
-            f"The CSV file is malformed near row {number + 1} ({exc}); check for a stray quote.",
-            row=number + 1,
+            N_("The CSV file is malformed near row %(near)s (%(error)s); check for a stray quote."),
+            row=number + 1, near=number + 1, error=str(exc),
         ) from None
 
 
@@ -129,10 +139,10 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, Row]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged workbook
-        raise FileProblem("The workbook could not be opened; it may be damaged.") from None
+        raise FileProblem(N_("The workbook could not be opened; it may be damaged.")) from None
     if not workbook.worksheets:
         workbook.close()
-        raise FileProblem("The workbook has no worksheet.")
+        raise FileProblem(N_("The workbook has no worksheet."))
     return _xlsx_records(workbook)
 
 
@@ -150,8 +160,8 @@ def _xlsx_records(workbook) -> Iterator[tuple[int, Row]]:
                 return
             except Exception:  # a damaged sheet part
                 raise FileProblem(
-                    f"The workbook could not be read past row {number}; it may be damaged.",
-                    row=number + 1,
+                    N_("The workbook could not be read past row %(last)s; it may be damaged."),
+                    row=number + 1, last=number,
                 ) from None
             number += 1
             yield number, record

@@ -13,13 +13,16 @@ class RowError:
     """One problem: where it is (row as the spreadsheet numbers it, column name), what, why.
 
     ``row`` is 1 for the header, 2 for the first data row, and None for the file as a whole;
-    ``column`` is None when the problem is not about one column.
+    ``column`` is None when the problem is not about one column. ``reason`` is in the officer's
+    language; ``logged`` is the same in English, for the audit log, on problems with the file as
+    a whole (row problems quote the file's values and are never logged).
     """
 
     row: int | None
     column: str | None
     value: str | None
     reason: str
+    logged: str | None = None
 
     def __str__(self) -> str:
         where = "file" if self.row is None else f"row {self.row}"

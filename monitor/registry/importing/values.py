@@ -2,7 +2,8 @@
 
 Cells come from CSV as strings and from XLSX as typed values (str, int, float, datetime, bool).
 Every parser takes a non-blank cell and returns a Python value or raises ``BadValue`` with a
-reason in plain English that the import report shows next to the row and column.
+reason in plain words, in the officer's language, that the import report shows next to the row
+and column.
 """
 
 from __future__ import annotations
@@ -11,6 +12,13 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
+
+from flask import has_app_context
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
+
+from surveys.schema import LANGUAGES
 
 #: Longest cell text shown back in a report.
 SHOWN_VALUE_LENGTH = 60
@@ -37,11 +45,8 @@ _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LIST_SEPARATORS = re.compile(r"[,;|]")
 
-DATE_FORMATS_HINT = "write dates as 2024-03-31 or 31.03.2024"
-
-
 class BadValue(ValueError):
-    """A cell that cannot be used; ``reason`` says why in plain English."""
+    """A cell that cannot be used; ``reason`` says why in plain words."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -78,15 +83,16 @@ def parse_text(value: Any, max_length: int) -> str:
     if isinstance(value, str):
         text = value.strip()
     elif isinstance(value, bool) or isinstance(value, (date, datetime, time)):
-        raise BadValue("Expected text, found a date or a yes/no value.")
+        raise BadValue(_("Expected text, found a date or a yes/no value."))
     elif isinstance(value, float) and value.is_integer():
         text = str(int(value))
     else:
         text = str(value).strip()
     if _CONTROL.search(text) or "\n" in text or "\r" in text:
-        raise BadValue("Contains line breaks or control characters.")
+        raise BadValue(_("Contains line breaks or control characters."))
     if len(text) > max_length:
-        raise BadValue(f"Too long: at most {max_length} characters.")
+        raise BadValue(ngettext("Too long: at most %(num)d character.", "Too long: at most %(num)d characters.",
+                                 max_length))
     return text
 
 
@@ -97,17 +103,17 @@ def parse_number(value: Any) -> float:
         BadValue: when the cell is not a finite number.
     """
     if isinstance(value, bool):
-        raise BadValue("Not a number.")
+        raise BadValue(_("Not a number."))
     if isinstance(value, (int, float)):
         number = float(value)
         if number != number or number in (float("inf"), float("-inf")):
-            raise BadValue("Not a number.")
+            raise BadValue(_("Not a number."))
         return number
     if isinstance(value, str):
         text = value.strip()
         if _NUMBER.fullmatch(text):
             return float(text.replace(",", "."))
-    raise BadValue("Not a number.")
+    raise BadValue(_("Not a number."))
 
 
 def parse_year(value: Any, today: date) -> int:
@@ -117,7 +123,7 @@ def parse_year(value: Any, today: date) -> int:
         BadValue: not a whole number, not a plausible year, or a year in the future.
     """
     if isinstance(value, bool):
-        raise BadValue("Not a year.")
+        raise BadValue(_("Not a year."))
     if isinstance(value, float) and value.is_integer():
         year = int(value)
     elif isinstance(value, int):
@@ -125,11 +131,11 @@ def parse_year(value: Any, today: date) -> int:
     elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         year = int(value.strip())
     else:
-        raise BadValue("Not a year; write it with four digits, such as 2015.")
+        raise BadValue(_("Not a year; write it with four digits, such as 2015."))
     if year < 1990:
-        raise BadValue("Not a plausible year of registration; write it with four digits.")
+        raise BadValue(_("Not a plausible year of registration; write it with four digits."))
     if year > today.year:
-        raise BadValue("The year is in the future.")
+        raise BadValue(_("The year is in the future."))
     return year
 
 
@@ -151,38 +157,61 @@ def parse_date(value: Any, today: date) -> date:
         else:
             match = _DOTTED_DATE.fullmatch(text)
             if not match:
-                raise BadValue(f"Not a date; {DATE_FORMATS_HINT}.")
+                raise BadValue(_("Not a date; write dates as 2024-03-31 or 31.03.2024."))
             dom, month, year = (int(g) for g in match.groups())
         try:
             day = date(year, month, dom)
         except ValueError:
-            raise BadValue(f"No such date; {DATE_FORMATS_HINT}.") from None
+            raise BadValue(_("No such date; write dates as 2024-03-31 or 31.03.2024.")) from None
     else:
-        raise BadValue(f"Not a date; {DATE_FORMATS_HINT}.")
+        raise BadValue(_("Not a date; write dates as 2024-03-31 or 31.03.2024."))
     if day.year < 1950:
-        raise BadValue("The date is implausibly early; check the year.")
+        raise BadValue(_("The date is implausibly early; check the year."))
     if day > today:
-        raise BadValue("The date is in the future.")
+        raise BadValue(_("The date is in the future."))
     return day
 
 
 class Vocabulary:
-    """Codes with labels; a cell may give either, in any case."""
+    """Codes with labels; a cell may give the code or the label in English, Ukrainian or Russian
+    (whatever the officer's own language), in any case, with or without apostrophes.
 
-    def __init__(self, what: str, codes: Mapping[str, str] | Iterable[str]) -> None:
-        self.what = what
+    ``unknown`` says what is wrong with a cell that is neither (``%(codes)s`` lists the codes);
+    ``unknown_items`` the same for items of a list (``%(items)s`` names the first unknown ones).
+    They are whole sentences per vocabulary so that every language can inflect its nouns.
+    """
+
+    def __init__(self, codes: Mapping[str, str] | Iterable[str], unknown: str,
+                 unknown_items: str | None = None) -> None:
         if isinstance(codes, Mapping):
             self.labels: dict[str, str] = dict(codes)
         else:
             self.labels = {code: code for code in codes}
-        self._lookup: dict[str, str] = {}
-        for code, label in self.labels.items():
-            self._lookup[_fold(code)] = code
-            self._lookup.setdefault(_fold(label), code)
+        self.unknown = unknown
+        self.unknown_items = unknown_items or unknown
+        self._built: dict[str, str] | None = None
 
     @property
     def codes(self) -> list[str]:
         return list(self.labels)
+
+    @property
+    def _lookup(self) -> dict[str, str]:
+        """Folded code or label -> code, built on first use (the labels need the app's
+        translations; outside an app only the codes and English labels are known)."""
+        if self._built is not None:
+            return self._built
+        lookup = {fold(code): code for code in self.labels}
+        claims: dict[str, set[str]] = {}
+        for code, label in self.labels.items():
+            for text in in_every_language(label):
+                claims.setdefault(fold(text), set()).add(code)
+        for key, codes in claims.items():
+            if key not in lookup and len(codes) == 1:  # a label two codes share names neither
+                lookup[key] = next(iter(codes))
+        if has_app_context():
+            self._built = lookup
+        return lookup
 
     def parse(self, value: Any) -> str:
         """The code for a cell giving a code or a label.
@@ -190,9 +219,9 @@ class Vocabulary:
         Raises:
             BadValue: naming the allowed codes.
         """
-        code = self._lookup.get(_fold(str(value)))
+        code = self._lookup.get(fold(str(value)))
         if code is None:
-            raise BadValue(f"Unknown {self.what}; use one of: {', '.join(self.labels)}.")
+            raise BadValue(str(self.unknown) % {"codes": ", ".join(self.labels)})
         return code
 
     def parse_list(self, value: Any) -> list[str]:
@@ -206,22 +235,37 @@ class Vocabulary:
         for part in _LIST_SEPARATORS.split(str(value)):
             if not part.strip():
                 continue
-            code = self._lookup.get(_fold(part))
+            code = self._lookup.get(fold(part))
             if code is None:
                 unknown.append(shown(part))
             elif code not in codes:
                 codes.append(code)
         if unknown:
             listed = ", ".join(f"'{u}'" for u in unknown[:3])
-            raise BadValue(
-                f"Unknown {self.what} {listed}; use codes from: {', '.join(self.labels)}."
-            )
+            raise BadValue(str(self.unknown_items) % {"items": listed, "codes": ", ".join(self.labels)})
         return codes
 
 
-def _fold(text: str) -> str:
-    """Case- and spacing-insensitive key; ``18-20`` and ``18--20`` fold alike."""
-    return " ".join(text.replace("--", "-").casefold().split())
+def in_every_language(label: Any) -> list[str]:
+    """A label as each interface language writes it (a plain string is the same in all)."""
+    if not isinstance(label, LazyString) or not has_app_context():
+        return [str(label)]
+    texts = []
+    for language in LANGUAGES:
+        with force_locale(language):
+            texts.append(str(label))
+    return texts
+
+
+_APOSTROPHES = re.compile("['\u2019\u02bc\u2018`\u00b4]")
+_DASHES = re.compile("[\u2010-\u2015\u2212]|--")
+
+
+def fold(text: str) -> str:
+    """The key a code, label or name is matched by: case, apostrophes (' ’ ʼ), ё/е, dashes
+    (``18-20``, ``18--20``, ``18–20``), underscores and spacing make no difference."""
+    text = _APOSTROPHES.sub("", text.casefold()).replace("ё", "е")
+    return " ".join(_DASHES.sub("-", text).replace("_", " ").split())
 
 
 def parse_country(value: Any) -> str:
@@ -232,5 +276,5 @@ def parse_country(value: Any) -> str:
     """
     code = str(value).strip().upper() if isinstance(value, str) else ""
     if code not in COUNTRY_CODES:
-        raise BadValue("Not a two-letter ISO 3166-1 country code such as UA, MD or PL.")
+        raise BadValue(_("Not a two-letter ISO 3166-1 country code such as UA, MD or PL."))
     return code
