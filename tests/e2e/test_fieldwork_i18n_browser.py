@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from monitor.demo import DEMO_LOGINS, build_demo
 from monitor.extensions import db
 from monitor.fieldwork.models import FollowUpPlan, Invitation, PlanWave
 from monitor.fieldwork.services import current_date
@@ -57,10 +58,6 @@ WORDS = {
 @pytest.fixture
 def demo(app):
     """The small demo; returns the officer's (e-mail, password)."""
-    # Imported once the app exists: importing monitor.demo first runs into an import cycle
-    # between monitor.accounts and monitor.auth.
-    from monitor.demo import DEMO_LOGINS, build_demo
-
     build_demo(size="small", seed=7)
     return next((email, password) for role, email, password in DEMO_LOGINS if role == "officer")
 
