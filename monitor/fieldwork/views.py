@@ -8,14 +8,12 @@ invitations first mark overdue ones expired (``services.expire_overdue``, one UP
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -30,7 +28,8 @@ from monitor.fieldwork.services import FieldworkError, Selection, WaveSpec
 from monitor.i18n import current_locale, number
 from monitor.models import AssistedPerson, Provider, Region
 from monitor.pagination import paginate
-from monitor.registry.forms import ConfirmForm, options
+from monitor.registry.forms import options
+from monitor.web import ConfirmForm, acting_user_id, svg_data_uri
 from reports.fieldwork_charts import RateChartText, response_rate_by_wave
 from surveys.models import Survey, SurveyVersion
 from surveys.schema import LANGUAGE_NAMES
@@ -70,13 +69,6 @@ def _version_choices() -> list[SelectChoice]:
         for vid, sid, number, title, audience in rows])
 
 
-def _actor() -> int | None:
-    return getattr(current_user, "id", None)
-
-
-def _data_uri(svg: str) -> str:
-    """An SVG as an <img> source: the CSP allows data: images, never inline styles."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def _due_filter() -> rates.DueFilter:
@@ -158,7 +150,7 @@ def plan_new():
                 raise FieldworkError(_("No such survey version."), "survey_version_id")
             plan, result = services.create_plan(
                 version, form.title.data or "", form.wave_specs(), form.region_id.data,
-                form.anchor_from.data, actor_id=_actor())
+                form.anchor_from.data, actor_id=acting_user_id())
         except FieldworkError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -193,7 +185,7 @@ def plan_edit(plan_id: int):
     if form.validate_on_submit():
         try:
             result = services.update_plan(plan, form.title.data or "", form.wave_specs(), form.region_id.data,
-                                          form.anchor_from.data, form.status.data, actor_id=_actor())
+                                          form.anchor_from.data, form.status.data, actor_id=acting_user_id())
         except FieldworkError as exc:
             db.session.rollback()
             _form_error(form, exc)
@@ -213,7 +205,7 @@ def plan_generate(plan_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        result = services.regenerate(plan, actor_id=_actor())
+        result = services.regenerate(plan, actor_id=acting_user_id())
     except FieldworkError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -260,7 +252,7 @@ def issue(plan_id: int):
     if output == "email":
         return _email_links(plan, form, selection)
     issued = services.issue_links(plan, selection, reissue=mode == "reissue", as_of=form.as_of.data,
-                                  actor_id=_actor(), output=output)
+                                  actor_id=acting_user_id(), output=output)
     db.session.commit()
     if scope == "ticked" and len(issued) < len(form.ids.data):
         skipped, ticked = len(form.ids.data) - len(issued), len(form.ids.data)
@@ -302,7 +294,7 @@ def _email_links(plan: FollowUpPlan, form: forms.LinksForm, selection: Selection
                 "or a printable sheet."), "error")
         return redirect(_due_url(plan, form))
     batch = current_app.config["MAIL_BATCH"]
-    issued = services.issue_links(plan, selection, actor_id=_actor(), output="email",
+    issued = services.issue_links(plan, selection, actor_id=acting_user_id(), output="email",
                                   by_email=True, limit=batch)
     # The links exist before any e-mail names them; a crash after sending loses no link.
     db.session.commit()
@@ -315,8 +307,8 @@ def _email_links(plan: FollowUpPlan, form: forms.LinksForm, selection: Selection
     if report.failed:
         # The audit log keeps the reason in English; the page says it in the officer's language.
         services.withdraw_links(plan, [link for link, _reason in report.failed], str(report.failed[0][1]),
-                                actor_id=_actor())
-    audit.record("invitation_links_emailed", target=f"followup_plan:{plan.id}", user_id=_actor(),
+                                actor_id=acting_user_id())
+    audit.record("invitation_links_emailed", target=f"followup_plan:{plan.id}", user_id=acting_user_id(),
                  count=len(report.sent), failed=len(report.failed))
     db.session.commit()
     if report.sent:
@@ -350,7 +342,7 @@ def revoke(plan_id: int):
             for error in field.errors:
                 flash(error, "error")
         return redirect(_due_url(plan, form))
-    n = services.revoke(plan, Selection(ids=tuple(form.ids.data)), actor_id=_actor())
+    n = services.revoke(plan, Selection(ids=tuple(form.ids.data)), actor_id=acting_user_id())
     db.session.commit()
     if n:
         flash(ngettext("%(num)d invitation revoked: its link no longer opens the survey.",
@@ -379,7 +371,7 @@ def rates_page():
     today = services.current_date()
     table = rates.response_rates(today, survey_id=survey_id, region_id=region_id)
     waves = rates.by_wave(table)
-    chart = _data_uri(response_rate_by_wave(waves, _chart_text(waves["wave"])))
+    chart = svg_data_uri(response_rate_by_wave(waves, _chart_text(waves["wave"])))
     return render_template("monitor/fieldwork/rates.html", table=table.to_dict("records"),
                            waves=waves.to_dict("records"), chart=chart, surveys=_surveys(),
                            regions=_regions(), statuses=INVITATION_STATUSES, labels=rates.STATUS_LABELS,
@@ -420,7 +412,7 @@ def response_view(response_id: int):
     sections, extra = viewer.labelled(schema, answers, language)
     respondent = (db.session.get(AssistedPerson, invitation.person_id) if invitation.person_id
                   else db.session.get(Provider, invitation.provider_id))
-    services.record_response_viewed(response, actor_id=_actor())
+    services.record_response_viewed(response, actor_id=acting_user_id())
     db.session.commit()
     return render_template("monitor/fieldwork/response.html", response=response, invitation=invitation,
                            version=version, sections=sections, extra=extra,

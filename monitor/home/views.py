@@ -6,7 +6,6 @@ suppressed, of providers as of assisted persons (they never see the registry its
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pandas as pd
@@ -17,14 +16,9 @@ from flask_login import current_user
 from monitor import dashboard
 from monitor.auth.access import STAFF, allow
 from monitor.home import bp
+from monitor.web import svg_data_uri
 from reports.charts import PILOT_UNTIL, coverage_heatmap, trained_over_time
 from reports.disclosure import suppress_columns, suppressed_total
-
-
-def _data_uri(svg: str) -> str:
-    """An SVG as an <img> source: the CSP allows data: images, never inline styles."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-
 
 #: The counts per region of the overview; evaluators see each suppressed when small.
 _COUNTS = ("providers", "trained", "persons", "episodes", "ongoing")
@@ -45,8 +39,8 @@ def index():
         rows = regions.to_dict("records")
         stats = {"trained": totals.trained_providers, "providers": totals.providers,
                  "coverage": totals.coverage, "persons": totals.persons}
-    charts = {"coverage": _data_uri(coverage_heatmap(by_year, empty=_("No training recorded yet"))),
-              "trained": _data_uri(trained_over_time(
+    charts = {"coverage": svg_data_uri(coverage_heatmap(by_year, empty=_("No training recorded yet"))),
+              "trained": svg_data_uri(trained_over_time(
                   by_year, PILOT_UNTIL, empty=_("No training recorded yet"),
                   pilot_label=_("Pilot regions (joined to %(year)s)", year=PILOT_UNTIL),
                   later_label=_("Later regions")))}
